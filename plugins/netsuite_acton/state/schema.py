@@ -1,0 +1,73 @@
+"""Tables of the state store. Created on first use; every write is an upsert so reruns converge."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: High-water marks of incremental extractions (UTC). Moved only after the data behind them is loaded.
+watermarks = Table(
+    "nas_watermarks",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("value", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(250)),
+)
+
+#: What was last merged into Act-On for each email: the content hash decides "changed or not".
+loaded_rows = Table(
+    "nas_loaded_rows",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("list_name", String(200), nullable=False),
+    Column("row_hash", String(64), nullable=False),
+    Column("netsuite_id", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(250)),
+)
+
+#: NetSuite contact id -> email (and company), every contact, duplicates included: the reverse DAG's map.
+contact_links = Table(
+    "nas_contact_links",
+    metadata,
+    Column("netsuite_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("company_id", String(64)),
+    Column("company_stage", String(32)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The last value written into a NetSuite custom field, per record: the reverse DAG's diff.
+pushed_values = Table(
+    "nas_pushed_values",
+    metadata,
+    Column("record_type", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("field_id", String(100), primary_key=True),
+    Column("value", Float),
+    Column("pushed_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(250)),
+)
+
+#: OAuth tokens shared by every worker. ``lock_version`` is bumped to take the row's write lock.
+api_tokens = Table(
+    "nas_api_tokens",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("access_token", Text),
+    Column("refresh_token", Text),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("lock_version", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,259 @@
+"""The state store: one small API over SQLite (default) or PostgreSQL (production).
+
+Every write is an upsert keyed by the natural key, so a task that is cleared and rerun converges to the
+state one clean run would leave. Large key sets are read in chunks so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from netsuite_acton.state import schema
+
+DEFAULT_CONN_ID = "netsuite_acton_state"
+_CHUNK = 5000
+_ENGINES: dict[str, Engine] = {}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; everything here is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def default_sqlite_url() -> str:
+    """A SQLite file beside Airflow's own files, so the embedded default needs no setup."""
+    home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    return f"sqlite:///{os.path.join(home, 'netsuite_acton_state.db')}"
+
+
+def url_from_connection(conn: Any) -> str:
+    """SQLAlchemy URL from an Airflow connection (``postgres`` or ``sqlite`` type, or extra ``sqlalchemy_url``)."""
+    extra = conn.extra_dejson or {}
+    if extra.get("sqlalchemy_url"):
+        return str(extra["sqlalchemy_url"])
+    if conn.conn_type in ("postgres", "postgresql"):
+        url = sa.engine.URL.create(
+            "postgresql+psycopg2",
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+        )
+        return url.render_as_string(hide_password=False)
+    if conn.conn_type == "sqlite":
+        return f"sqlite:///{conn.host}"
+    raise ValueError(
+        f"State connection type {conn.conn_type!r} is not supported: use postgres or sqlite, "
+        "or set extra.sqlalchemy_url"
+    )
+
+
+def _engine(url: str) -> Engine:
+    """One engine per URL per process; SQLite waits on locks instead of failing at once."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+        schema.metadata.create_all(engine)
+        _ENGINES[url] = engine
+    return engine
+
+
+def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for chunk in _chunks(rows, 1000):
+        stmt = dialect.insert(table).values(list(chunk))
+        updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+@dataclass
+class TokenSlot:
+    """The token row, read under its write lock. ``store`` writes inside the same transaction."""
+
+    name: str
+    access_token: str | None = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_at: datetime | None
+    _conn: Connection = field(repr=False)
+
+    def store(self, access_token: str | None, refresh_token: str | None, expires_at: datetime | None) -> None:
+        self._conn.execute(
+            sa.update(schema.api_tokens)
+            .where(schema.api_tokens.c.name == self.name)
+            .values(
+                access_token=access_token,
+                refresh_token=refresh_token,
+                expires_at=expires_at,
+                updated_at=_now(),
+            )
+        )
+        self.access_token, self.refresh_token, self.expires_at = access_token, refresh_token, expires_at
+
+
+class StateStore:
+    """Watermarks, loaded-row hashes, contact links, pushed values and the shared token cache."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_sqlite_url()
+        self.engine = _engine(self.url)
+
+    @classmethod
+    def from_airflow(cls, conn_id: str = DEFAULT_CONN_ID) -> StateStore:
+        """The store named by an Airflow connection; the SQLite default when the connection does not exist."""
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowRuntimeError
+
+        try:
+            conn = BaseHook.get_connection(conn_id)
+        except (AirflowRuntimeError, LookupError, KeyError) as exc:
+            if "not defined" not in str(exc).lower() and "not found" not in str(exc).lower():
+                raise
+            return cls()
+        return cls(url_from_connection(conn))
+
+    # -- watermarks ---------------------------------------------------------------------------------
+    def get_watermark(self, name: str) -> datetime | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(schema.watermarks.c.value).where(schema.watermarks.c.name == name)
+            ).scalar_one_or_none()
+        return _utc(value)
+
+    def set_watermark(self, name: str, value: datetime, run_id: str | None = None) -> None:
+        """Set the mark; it never moves backwards (a late rerun of an old run cannot rewind it)."""
+        current = self.get_watermark(name)
+        if current is not None and current >= value:
+            return
+        with self.engine.begin() as conn:
+            _upsert(conn, schema.watermarks,
+                    [{"name": name, "value": value, "updated_at": _now(), "run_id": run_id}], ["name"])
+
+    def reset_watermark(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(schema.watermarks).where(schema.watermarks.c.name == name))
+
+    # -- forward: what was loaded -------------------------------------------------------------------
+    def loaded_hashes(self, emails: Iterable[str]) -> dict[str, str]:
+        """email -> hash of the row last merged into Act-On, for the emails asked about."""
+        keys = list(dict.fromkeys(emails))
+        table = schema.loaded_rows
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(keys):
+                rows = conn.execute(sa.select(table.c.email, table.c.row_hash).where(table.c.email.in_(chunk)))
+                found.update({email: row_hash for email, row_hash in rows})
+        return found
+
+    def record_loaded(self, rows: Iterable[dict[str, Any]], run_id: str | None = None) -> int:
+        """Upsert ``{email, list_name, row_hash, netsuite_id}`` rows after a successful merge."""
+        now = _now()
+        payload = [{**row, "loaded_at": now, "run_id": run_id} for row in rows]
+        with self.engine.begin() as conn:
+            _upsert(conn, schema.loaded_rows, payload, ["email"])
+        return len(payload)
+
+    def record_links(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Upsert ``{netsuite_id, email, company_id, company_stage}`` links (every contact, duplicates too)."""
+        now = _now()
+        payload = [{**row, "updated_at": now} for row in rows]
+        with self.engine.begin() as conn:
+            _upsert(conn, schema.contact_links, payload, ["netsuite_id"])
+        return len(payload)
+
+    # -- reverse: links and pushed values -----------------------------------------------------------
+    def links_for_emails(self, emails: Iterable[str]) -> list[dict[str, Any]]:
+        """Every NetSuite contact linked to each email asked about."""
+        keys = list(dict.fromkeys(emails))
+        table = schema.contact_links
+        out: list[dict[str, Any]] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(keys):
+                result = conn.execute(
+                    sa.select(table.c.netsuite_id, table.c.email, table.c.company_id, table.c.company_stage)
+                    .where(table.c.email.in_(chunk))
+                )
+                out.extend(dict(row._mapping) for row in result)
+        return out
+
+    def pushed(self, record_type: str, field_id: str, record_ids: Iterable[str]) -> dict[str, float | None]:
+        """record id -> the value last written into ``field_id`` of that record."""
+        keys = list(dict.fromkeys(record_ids))
+        table = schema.pushed_values
+        found: dict[str, float | None] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(keys):
+                rows = conn.execute(
+                    sa.select(table.c.record_id, table.c.value).where(
+                        table.c.record_type == record_type,
+                        table.c.field_id == field_id,
+                        table.c.record_id.in_(chunk),
+                    )
+                )
+                found.update({record_id: value for record_id, value in rows})
+        return found
+
+    def record_pushed(self, rows: Iterable[dict[str, Any]], run_id: str | None = None) -> int:
+        """Upsert ``{record_type, record_id, field_id, value}`` after NetSuite accepted the write."""
+        now = _now()
+        payload = [{**row, "pushed_at": now, "run_id": run_id} for row in rows]
+        with self.engine.begin() as conn:
+            _upsert(conn, schema.pushed_values, payload, ["record_type", "record_id", "field_id"])
+        return len(payload)
+
+    # -- token cache --------------------------------------------------------------------------------
+    @contextmanager
+    def locked_token(self, name: str) -> Iterator[TokenSlot]:
+        """Hold the write lock on token ``name`` for the ``with`` block (every worker, every process).
+
+        The first statement is an UPDATE: on PostgreSQL it takes the row lock, on SQLite the database
+        write lock, so two workers can never spend the same single-use refresh token.
+        """
+        table = schema.api_tokens
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(table.c.name).where(table.c.name == name)).first()
+            if exists is None:
+                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+                conn.execute(dialect.insert(table).values(name=name, lock_version=0).on_conflict_do_nothing())
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(table).where(table.c.name == name).values(lock_version=table.c.lock_version + 1)
+            )
+            row = conn.execute(sa.select(table).where(table.c.name == name)).one()
+            yield TokenSlot(name, row.access_token, row.refresh_token, _utc(row.expires_at), conn)
+
+    def peek_token(self, name: str) -> tuple[str | None, datetime | None]:
+        """The cached access token and its expiry, without the lock (the fast path)."""
+        table = schema.api_tokens
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(table.c.access_token, table.c.expires_at).where(table.c.name == name)
+            ).first()
+        if row is None:
+            return None, None
+        return row.access_token, _utc(row.expires_at)

@@ -1,0 +1,78 @@
+"""Start a sandbox in a child process and learn its base URL (used by tests, the demo and benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from pathlib import Path
+from types import TracebackType
+
+from sandbox.server import READY_MARKER
+
+_READY = re.compile(rf"{READY_MARKER} (?P<url>https?://\S+)")
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SandboxProcess:
+    """``with SandboxProcess("sandbox.netsuite", ["--contacts", "100"]) as sb: sb.base_url``.
+
+    Starts ``python -m <module> --port 0 ...``, waits for the ready line, and stops the process
+    with SIGTERM on exit. The child's output is kept (last lines) for error messages.
+    """
+
+    def __init__(self, module: str, args: list[str] | None = None, timeout: float = 120.0,
+                 env: dict[str, str] | None = None) -> None:
+        self.module = module
+        self.args = list(args or [])
+        self.timeout = timeout
+        self.env = env
+        self.base_url = ""
+        self.proc: subprocess.Popen[str] | None = None
+        self._tail: deque[str] = deque(maxlen=40)
+
+    def start(self) -> SandboxProcess:
+        cmd = [sys.executable, "-m", self.module, "--port", "0", *self.args]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env=env, cwd=_ROOT)
+        ready = threading.Event()
+
+        def pump() -> None:
+            assert self.proc and self.proc.stdout
+            for line in self.proc.stdout:
+                self._tail.append(line.rstrip())
+                match = _READY.search(line)
+                if match and not ready.is_set():
+                    self.base_url = match.group("url")
+                    ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        if not ready.wait(self.timeout) or self.proc.poll() is not None and not self.base_url:
+            self.stop()
+            raise RuntimeError(f"{self.module} did not start:\n" + "\n".join(self._tail))
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def output(self) -> str:
+        return "\n".join(self._tail)
+
+    def __enter__(self) -> SandboxProcess:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
