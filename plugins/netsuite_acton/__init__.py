@@ -45,6 +45,11 @@ NETSUITE_CONN_FIELDS: dict[str, dict[str, Any]] = {
     "client_id": _text("Client ID", "M2M: the integration record's client id."),
     "certificate_id": _text("Certificate ID", "M2M: the id NetSuite gave the uploaded certificate."),
     "private_key": _secret("Private key (PEM)", "M2M: PEM private key of the certificate.", multiline=True),
+    "timezone": _text(
+        "Time zone",
+        "The integration user's time zone preference (IANA name); SuiteQL datetimes are in it.",
+        default="America/Los_Angeles",
+    ),
     "max_concurrency": _integer(
         "Max concurrency", "Requests in flight at once; keep below the account's limit.", 4, 1, 100
     ),
