@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from types import TracebackType
@@ -25,8 +26,13 @@ class SandboxProcess:
     with SIGTERM on exit. The child's output is kept (last lines) for error messages.
     """
 
-    def __init__(self, module: str, args: list[str] | None = None, timeout: float = 120.0,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        module: str,
+        args: list[str] | None = None,
+        timeout: float = 120.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.module = module
         self.args = list(args or [])
         self.timeout = timeout
@@ -39,12 +45,14 @@ class SandboxProcess:
         cmd = [sys.executable, "-m", self.module, "--port", "0", *self.args]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=env, cwd=_ROOT)
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=_ROOT
+        )
         ready = threading.Event()
 
         def pump() -> None:
-            assert self.proc and self.proc.stdout
+            assert self.proc is not None
+            assert self.proc.stdout is not None
             for line in self.proc.stdout:
                 self._tail.append(line.rstrip())
                 match = _READY.search(line)
@@ -53,9 +61,11 @@ class SandboxProcess:
                     ready.set()
 
         threading.Thread(target=pump, daemon=True).start()
-        if not ready.wait(self.timeout) or self.proc.poll() is not None and not self.base_url:
-            self.stop()
-            raise RuntimeError(f"{self.module} did not start:\n" + "\n".join(self._tail))
+        deadline = time.monotonic() + self.timeout
+        while not ready.wait(0.1):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.module} did not start:\n" + "\n".join(self._tail))
         return self
 
     def stop(self) -> None:
@@ -73,6 +83,7 @@ class SandboxProcess:
     def __enter__(self) -> SandboxProcess:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

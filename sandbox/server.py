@@ -31,8 +31,9 @@ def require_loopback(request: Request) -> None:
 
 def serve(app: object, name: str, host: str, port: int) -> None:
     """Run ``app`` with uvicorn until SIGTERM/SIGINT; print the ready line once sockets are bound."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            timeout_keep_alive=30, backlog=2048)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30, backlog=2048
+    )
     server = uvicorn.Server(config)
 
     def announce() -> None:

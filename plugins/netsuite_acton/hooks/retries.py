@@ -38,8 +38,14 @@ class ApiError(Exception):
 class RetriableHTTPError(ApiError):
     """A 429 or 5xx answer: worth another attempt after ``retry_after`` seconds (if the server said)."""
 
-    def __init__(self, status: int, code: str | None, detail: str, service: str = "API",
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        detail: str,
+        service: str = "API",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(status, code, detail, service)
         self.retry_after = retry_after
 
@@ -114,7 +120,10 @@ def call_with_retries(
             on_retry(exc)
         logger.warning(
             "%s failed (attempt %d/%d: %s); retrying in %.2fs",
-            what, state.attempt_number, policy.max_attempts, type(exc).__name__ if exc else "?",
+            what,
+            state.attempt_number,
+            policy.max_attempts,
+            type(exc).__name__ if exc else "?",
             state.upcoming_sleep,
         )
 

@@ -47,7 +47,7 @@ def default_sqlite_url() -> str:
 
 
 def url_from_connection(conn: Any) -> str:
-    """SQLAlchemy URL from an Airflow connection (``postgres`` or ``sqlite`` type, or extra ``sqlalchemy_url``)."""
+    """SQLAlchemy URL from an Airflow connection: ``postgres``/``sqlite`` type or extra ``sqlalchemy_url``."""
     extra = conn.extra_dejson or {}
     if extra.get("sqlalchemy_url"):
         return str(extra["sqlalchemy_url"])
@@ -151,8 +151,12 @@ class StateStore:
         if current is not None and current >= value:
             return
         with self.engine.begin() as conn:
-            _upsert(conn, schema.watermarks,
-                    [{"name": name, "value": value, "updated_at": _now(), "run_id": run_id}], ["name"])
+            _upsert(
+                conn,
+                schema.watermarks,
+                [{"name": name, "value": value, "updated_at": _now(), "run_id": run_id}],
+                ["name"],
+            )
 
     def reset_watermark(self, name: str) -> None:
         with self.engine.begin() as conn:
@@ -166,7 +170,9 @@ class StateStore:
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(keys):
-                rows = conn.execute(sa.select(table.c.email, table.c.row_hash).where(table.c.email.in_(chunk)))
+                rows = conn.execute(
+                    sa.select(table.c.email, table.c.row_hash).where(table.c.email.in_(chunk))
+                )
                 found.update({email: row_hash for email, row_hash in rows})
         return found
 
@@ -179,7 +185,7 @@ class StateStore:
         return len(payload)
 
     def record_links(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Upsert ``{netsuite_id, email, company_id, company_stage}`` links (every contact, duplicates too)."""
+        """Upsert ``{netsuite_id, email, company_id, company_stage}`` links, duplicates included."""
         now = _now()
         payload = [{**row, "updated_at": now} for row in rows]
         with self.engine.begin() as conn:
@@ -195,8 +201,9 @@ class StateStore:
         with self.engine.connect() as conn:
             for chunk in _chunks(keys):
                 result = conn.execute(
-                    sa.select(table.c.netsuite_id, table.c.email, table.c.company_id, table.c.company_stage)
-                    .where(table.c.email.in_(chunk))
+                    sa.select(
+                        table.c.netsuite_id, table.c.email, table.c.company_id, table.c.company_stage
+                    ).where(table.c.email.in_(chunk))
                 )
                 out.extend(dict(row._mapping) for row in result)
         return out
