@@ -23,6 +23,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 db: install
 	mkdir -p $(AIRFLOW_HOME)
 	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	$(VENV)/bin/airflow pools import include/pools.json >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
 
 test: db
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,103 @@
+"""Act-On lead scores -> NetSuite custom fields. Wiring only: the work is in netsuite_acton.operators."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import DAG, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, Param
+
+from netsuite_acton.assets import acton_list_asset
+from netsuite_acton.operators.extract_scores import ActOnScoresExtractOperator
+from netsuite_acton.operators.preflight import NetSuitePreflightOperator
+from netsuite_acton.operators.push_scores import CommitScoresOperator, PushScoresOperator
+from netsuite_acton.operators.report import RunReportOperator
+from netsuite_acton.operators.resolve_scores import DiffScoresOperator, ResolveScoresOperator
+from netsuite_acton.operators.validate_scores import ValidateScoresOperator
+from netsuite_acton.sync.config import load_config
+
+CONFIG_PATH = os.environ.get(
+    "NETSUITE_ACTON_CONFIG", str(Path(__file__).resolve().parent.parent / "include" / "sync.yaml")
+)
+CONFIG = load_config(CONFIG_PATH)
+STAGING = "{{ var.value.get('netsuite_acton_staging_root', '') }}"
+common = {"config_path": CONFIG_PATH, "staging_root": STAGING}
+
+DOC = """
+### Act-On lead scores → NetSuite
+
+**What it does.** Downloads the score column of each Act-On list the forward DAG fills, validates the
+scores, maps each email to the NetSuite contact(s) the forward DAG linked it to, and writes changed
+scores into the contact's custom field (and, for companies in the LEAD stage, the highest score among
+their contacts into the customer's lead-level field). Field ids, lists, score column and thresholds
+live in `include/sync.yaml` (`reverse:`).
+
+**When.** As soon as the forward DAG has updated a list (Assets), and daily in any case.
+
+**Steps.** `preflight` → `extract_scores` → `validate` → `resolve` → `diff` → `push` → `commit` → `report`.
+
+**On call.**
+* `preflight` failed: a custom field is missing or the NetSuite role cannot write it; the message names
+  it. Nothing was written.
+* Records locked by a workflow, or refused for permission or validation, are listed in the report with
+  NetSuite's error code; they are retried by the next run. The run fails only when more than the
+  configured share of writes failed.
+* `full_push` rewrites every score (e.g. after someone edited the fields by hand in NetSuite);
+  `dry_run` reports what would be written and writes nothing.
+"""
+
+with DAG(
+    dag_id="acton_scores_to_netsuite",
+    description="Act-On lead scores written back into NetSuite contact and lead custom fields",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(
+            os.environ.get("NETSUITE_ACTON_REVERSE_CRON", "0 6 * * *"), timezone="UTC"
+        ),
+        assets=AssetAny(*(acton_list_asset(name) for name in CONFIG.reverse_lists)),
+    ),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    render_template_as_native_obj=True,
+    default_args={
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": pendulum.duration(minutes=2),
+        "retry_exponential_backoff": True,
+    },
+    tags=["netsuite", "acton", "scores"],
+    doc_md=DOC,
+    params={
+        "dry_run": Param(False, type="boolean", description="Report what would be written; write nothing."),
+        "full_push": Param(False, type="boolean", description="Ignore the diff: write every score."),
+        "lists": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string"},
+            description="Act-On lists to read (default: the YAML's reverse.lists, else every routed list).",
+        ),
+        "failure_rate_threshold": Param(
+            None,
+            type=["null", "number"],
+            minimum=0,
+            maximum=1,
+            description="Fail the run above this share of failed writes (default: the YAML's).",
+        ),
+    },
+) as dag:
+    preflight = NetSuitePreflightOperator(task_id="preflight", pool="netsuite_api", **common)
+    extract = ActOnScoresExtractOperator(task_id="extract_scores", pool="acton_api", **common)
+    validate = ValidateScoresOperator(task_id="validate", **common)
+    resolve = ResolveScoresOperator(task_id="resolve", **common)
+    diff = DiffScoresOperator(task_id="diff", **common)
+    push = PushScoresOperator(task_id="push", pool="netsuite_api", pool_slots=4, **common)
+    commit = CommitScoresOperator(task_id="commit", **common)
+    report = RunReportOperator(
+        task_id="report",
+        steps=["preflight", "extract_scores", "validate", "resolve", "diff", "push", "commit"],
+        failure_rate_step="push",
+        trigger_rule="all_done",
+        **common,
+    )
+    preflight >> extract >> validate >> resolve >> diff >> push >> commit >> report

@@ -1,0 +1,115 @@
+"""NetSuite contacts -> Act-On marketing lists. Wiring only: the work is in netsuite_acton.operators."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import DAG, Param
+
+from netsuite_acton.assets import acton_list_asset
+from netsuite_acton.operators.commit_contacts import CommitContactsOperator
+from netsuite_acton.operators.diff_contacts import DiffContactsOperator
+from netsuite_acton.operators.extract_contacts import NetSuiteContactsExtractOperator
+from netsuite_acton.operators.load_contacts import ActOnMergeOperator
+from netsuite_acton.operators.report import RunReportOperator
+from netsuite_acton.operators.transform_contacts import TransformContactsOperator
+from netsuite_acton.operators.validate_contacts import ValidateContactsOperator
+from netsuite_acton.sync.config import load_config
+
+CONFIG_PATH = os.environ.get(
+    "NETSUITE_ACTON_CONFIG", str(Path(__file__).resolve().parent.parent / "include" / "sync.yaml")
+)
+CONFIG = load_config(CONFIG_PATH)
+STAGING = "{{ var.value.get('netsuite_acton_staging_root', '') }}"
+common = {"config_path": CONFIG_PATH, "staging_root": STAGING}
+
+DOC = """
+### NetSuite contacts → Act-On lists
+
+**What it does.** Reads NetSuite contacts (with their company's stage) modified since the last
+successful run, minus a lookback; validates them (Great Expectations suite `include/expectations/`),
+cleans them (emails, names, phones to E.164), resolves duplicate emails (most recently modified wins),
+routes each contact to an Act-On list by company stage (`include/sync.yaml`), and merges only the new
+or changed contacts into those lists (bulk UPSERT keyed by email).
+
+**Steps.** `extract` → `validate` → `transform` → `diff` → `load` → `commit` → `report`. Tasks pass
+folder names and counts through XCom; the data lives in the run's staging folder.
+
+**Guarantees.** The watermark moves only in `commit`, after `load` succeeded. Every task can be
+cleared and rerun; a rerun of the whole run converges to the same Act-On lists and state.
+
+**On call.**
+* A failed `validate`: the reject rate passed the threshold. The quarantine file (path in the task's
+  XCom) has the reason of every rejected row. Fix the data in NetSuite, or raise the threshold for one
+  run with the `reject_rate_threshold` Param.
+* A failed `extract` or `load`: usually the API (rate limit, credentials). Clear the task to retry;
+  nothing was committed.
+* Resync everything: trigger with `full_refresh` on (and `force_reload` to resend unchanged rows).
+* Replay a window: trigger with `since` (UTC).
+* Look before you write: `dry_run` does every step but the Act-On write and the commit, and reports
+  what would change.
+"""
+
+with DAG(
+    dag_id="netsuite_contacts_to_acton",
+    description="NetSuite contacts, validated and cleaned, merged into Act-On lists by company stage",
+    schedule=os.environ.get("NETSUITE_ACTON_FORWARD_SCHEDULE", "@hourly"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    render_template_as_native_obj=True,
+    default_args={
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": pendulum.duration(minutes=2),
+        "retry_exponential_backoff": True,
+    },
+    tags=["netsuite", "acton", "sync"],
+    doc_md=DOC,
+    params={
+        "full_refresh": Param(False, type="boolean", description="Extract every contact, not just changes."),
+        "since": Param(
+            None,
+            type=["null", "string"],
+            format="date-time",
+            description="Extract contacts modified since this UTC time (overrides the watermark).",
+        ),
+        "dry_run": Param(False, type="boolean", description="Do everything but write to Act-On; report."),
+        "force_reload": Param(
+            False, type="boolean", description="Send every extracted contact, changed or not."
+        ),
+        "reject_rate_threshold": Param(
+            None,
+            type=["null", "number"],
+            minimum=0,
+            maximum=1,
+            description="Fail validation above this share of rejected rows (default: the YAML's).",
+        ),
+        "lists": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string", "enum": CONFIG.forward.routed_lists},
+            description="Load only these Act-On lists (default: all).",
+        ),
+    },
+) as dag:
+    extract = NetSuiteContactsExtractOperator(task_id="extract", pool="netsuite_api", pool_slots=4, **common)
+    validate = ValidateContactsOperator(task_id="validate", **common)
+    transform = TransformContactsOperator(task_id="transform", **common)
+    diff = DiffContactsOperator(task_id="diff", **common)
+    load = ActOnMergeOperator(
+        task_id="load",
+        pool="acton_api",
+        outlets=[acton_list_asset(name) for name in CONFIG.forward.routed_lists],
+        **common,
+    )
+    commit = CommitContactsOperator(task_id="commit", **common)
+    report = RunReportOperator(
+        task_id="report",
+        steps=["extract", "validate", "transform", "diff", "load", "commit"],
+        trigger_rule="all_done",
+        **common,
+    )
+    extract >> validate >> transform >> diff >> load >> commit >> report
