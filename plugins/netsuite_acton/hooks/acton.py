@@ -1,0 +1,699 @@
+"""The Act-On hook: one owner for the connection, the session, the shared token, the rate and the retries.
+
+Act-On's limits shape it (see docs and API_FACTS): 5 calls per second, 30,000 per day, 5 password logins
+per hour, single-use refresh tokens. So every call, the token endpoint included, passes the client-side
+:mod:`rate limiter <netsuite_acton.hooks.rate_limit>`; the token lives in the state store and is shared by
+every worker (:mod:`netsuite_acton.hooks.acton_tokens`); contacts are loaded with the bulk merge (a few
+calls per million rows), never per record.
+
+Across processes the per-second budget is divided, not shared: run Act-On tasks in an Airflow pool
+(``acton_api``, 1 slot) or lower ``calls_per_second`` on the connection.
+
+Logs carry counts, list ids and job ids only: never an email address, a token or a password.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+import pandas as pd
+import requests
+from airflow.providers.http.hooks.http import HttpHook
+from requests.adapters import HTTPAdapter
+from requests_toolbelt.multipart.encoder import MultipartEncoder
+
+from netsuite_acton.hooks.acton_csv import header_csv, split_csv
+from netsuite_acton.hooks.acton_tokens import (
+    Grant,
+    RefreshRejectedError,
+    TokenCipher,
+    TokenManager,
+    token_key,
+)
+from netsuite_acton.hooks.rate_limit import RateLimiter, shared_limiter
+from netsuite_acton.hooks.retries import (
+    RETRIABLE_STATUS,
+    ApiError,
+    RetriableHTTPError,
+    RetryPolicy,
+    call_with_retries,
+    parse_retry_after,
+)
+from netsuite_acton.state import StateStore
+
+REGION_URLS = {"us": "https://api.actonsoftware.com", "eu": "https://api-eu.actonsoftware.com"}
+MERGE_MODES = frozenset({"UPSERT", "APPEND", "APPEND_NO_DUPLICATES", "UPDATE_ONLY", "REPLACE"})
+PAGE_MAX = 1000
+#: Headings Act-On maps to system fields when it sees them (EMAIL is required; the rest are courtesy).
+SYSTEM_COLUMNS = {
+    "First Name": "FIRSTNAME",
+    "Last Name": "LASTNAME",
+    "Middle Name": "MIDDLENAME",
+    "Company": "COMPANY",
+    "Job Title": "JOBTITLE",
+    "Business Phone": "BIZ_PHONE",
+    "Cell Phone": "CELL_PHONE",
+    "Home Phone": "HOME_PHONE",
+}
+_EMAIL_RE = re.compile(r"[^\s@\"'<>,;]+@[^\s@\"'<>,;]+")
+_TOKEN_POLICY = RetryPolicy(max_attempts=3, initial_wait=1.0, max_wait=10.0)
+
+
+class ActOnError(ApiError):
+    """Act-On refused a call: HTTP status, Act-On's ``errorCode`` (or OAuth ``error``) and message."""
+
+    def __init__(self, status: int | None, code: str | None, detail: str, service: str = "Act-On") -> None:
+        super().__init__(status, code, detail, service)
+
+
+class ActOnRetriableError(RetriableHTTPError, ActOnError):
+    """A 429 or 5xx from Act-On: retried with backoff; raised as is once the attempts run out."""
+
+
+class ActOnAmbiguousError(ActOnError):
+    """A non-idempotent call failed in a way that leaves unknown whether Act-On applied it."""
+
+
+@dataclass
+class MergeResult:
+    """What a bulk merge did: totals over every upload, the rejected rows and the Act-On calls used."""
+
+    list_id: str
+    uploads: int = 0
+    appended: int = 0
+    updated: int = 0
+    failed: int = 0
+    rejected: int = 0
+    rejected_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["email", "reason"]))
+    calls: int = 0
+
+
+@dataclass(frozen=True)
+class _Settings:
+    base_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    username: str = field(repr=False)
+    password: str = field(repr=False)
+    calls_per_second: int
+    timeout: float
+    verify: bool | str
+
+
+def _base_url(host: str | None, port: int | None, region: str | None) -> str:
+    """The connection's host (scheme optional, https by default) or the region's API URL."""
+    if not host:
+        return REGION_URLS.get((region or "us").lower(), REGION_URLS["us"])
+    url = host if "://" in host else f"https://{host}"
+    if port and not re.search(r":\d+$", url.split("://", 1)[1].split("/", 1)[0]):
+        scheme, rest = url.split("://", 1)
+        netloc, _, path = rest.partition("/")
+        url = f"{scheme}://{netloc}:{port}" + (f"/{path}" if path else "")
+    return url.rstrip("/")
+
+
+def _as_bool(value: Any, default: bool = True) -> bool | str:
+    """TLS verify from the extra: booleans, "true"/"false" strings, or a CA bundle path."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.lower() in ("true", "1", "yes", "y"):
+        return True
+    if text.lower() in ("false", "0", "no", "n"):
+        return False
+    return text
+
+
+class ActOnHook(HttpHook):
+    """Act-On REST API: lists, bulk merges and downloads, with a shared token and a client-side rate limit.
+
+    :param acton_conn_id: an ``acton`` connection (login = username, password, extra client id/secret).
+    :param state: where the shared token lives; default the ``netsuite_acton_state`` connection's store.
+    :param retry_policy: retries for 429, 5xx, timeouts and dropped connections.
+    :param job_timeout: seconds to wait for one upload job before failing.
+    """
+
+    conn_name_attr = "acton_conn_id"
+    default_conn_name = "acton_default"
+    conn_type = "acton"
+    hook_name = "Act-On"
+
+    def __init__(
+        self,
+        acton_conn_id: str = default_conn_name,
+        state: StateStore | None = None,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        job_timeout: float = 3600.0,
+        poll_initial: float = 1.0,
+        poll_max: float = 15.0,
+    ) -> None:
+        super().__init__(method="GET", http_conn_id=acton_conn_id)
+        self.acton_conn_id = acton_conn_id
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.job_timeout = job_timeout
+        self.poll_initial = poll_initial
+        self.poll_max = poll_max
+        self._state = state
+        self._settings: _Settings | None = None
+        self._session: requests.Session | None = None
+        self._tokens: TokenManager | None = None
+        self._limiter: RateLimiter | None = None
+        self._calls = 0
+        self._calls_lock = threading.Lock()
+        self._sleep: Callable[[float], None] = time.sleep
+
+    # -- configuration ------------------------------------------------------------------------------
+    @property
+    def settings(self) -> _Settings:
+        """The connection, read once per hook."""
+        if self._settings is None:
+            conn = self.get_connection(self.acton_conn_id)
+            extra = conn.extra_dejson or {}
+            self._settings = _Settings(
+                base_url=_base_url(conn.host, conn.port, extra.get("region")),
+                client_id=str(extra.get("client_id") or ""),
+                client_secret=str(extra.get("client_secret") or ""),
+                username=conn.login or "",
+                password=conn.password or "",
+                calls_per_second=int(extra.get("calls_per_second") or 4),
+                timeout=float(extra.get("timeout") or 120),
+                verify=_as_bool(extra.get("verify")),
+            )
+            self.base_url = self._settings.base_url
+        return self._settings
+
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            self._state = StateStore.from_airflow()
+        return self._state
+
+    @property
+    def tokens(self) -> TokenManager:
+        """The token manager for this (API, app, user): shared through the state store."""
+        if self._tokens is None:
+            s = self.settings
+            name = token_key(s.base_url, s.client_id, s.username)
+            self._tokens = TokenManager(
+                state=lambda: self.state,
+                name=name,
+                cipher=TokenCipher(s.client_secret, s.password, salt=name),
+                password_grant=self._password_grant,
+                refresh_grant=self._refresh_grant,
+            )
+        return self._tokens
+
+    @property
+    def limiter(self) -> RateLimiter:
+        if self._limiter is None:
+            s = self.settings
+            self._limiter = shared_limiter(token_key(s.base_url, s.client_id, s.username), s.calls_per_second)
+        return self._limiter
+
+    @property
+    def calls_made(self) -> int:
+        """HTTP calls this hook sent to Act-On (token endpoint, retries and job polls included)."""
+        return self._calls
+
+    def get_conn(
+        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
+        """A pooled session, TLS verified unless the connection says otherwise; auth is added per call."""
+        if self._session is None:
+            s = self.settings
+            session = requests.Session()
+            session.verify = s.verify
+            pool = max(4, 2 * s.calls_per_second)
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool, max_retries=0)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            session.headers.update({"Accept": "application/json", "User-Agent": "netsuite-acton-sync"})
+            self._session = session
+        if headers:
+            self._session.headers.update(headers)
+        return self._session
+
+    # -- transport ----------------------------------------------------------------------------------
+    def check_response(self, response: requests.Response) -> None:
+        """Raise :class:`ActOnError` (retriable for 429/5xx) with Act-On's code and message, scrubbed."""
+        if response.ok:
+            return
+        code, message = self._error_fields(response)
+        if response.status_code in RETRIABLE_STATUS:
+            raise ActOnRetriableError(
+                response.status_code,
+                code,
+                message,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        raise ActOnError(response.status_code, code, message)
+
+    def _error_fields(self, response: requests.Response) -> tuple[str | None, str]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            code = body.get("errorCode", body.get("error"))
+            message = body.get("message") or body.get("error_description") or body.get("detail") or ""
+        else:
+            code, message = None, response.text[:300]
+        return (None if code is None else str(code)), self._scrub(str(message) or response.reason or "")
+
+    def _scrub(self, text: str) -> str:
+        """Strip what must never reach a log or an exception: email addresses and the connection's secrets."""
+        text = _EMAIL_RE.sub("<email>", text)
+        s = self._settings
+        if s is not None:
+            for secret in (s.password, s.client_secret):
+                if secret and len(secret) >= 4:
+                    text = text.replace(secret, "***")
+        return text[:500]
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Callable[[], tuple[Any, str | None]] | None = None,
+        token: str | None = None,
+    ) -> requests.Response:
+        """One attempt: wait for the limiter, send, check. ``body`` builds the payload afresh per attempt."""
+        session = self.get_conn()
+        headers: dict[str, str] = {}
+        data = None
+        if body is not None:
+            data, content_type = body()
+            if content_type:
+                headers["Content-Type"] = content_type
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self.limiter.acquire()
+        with self._calls_lock:
+            self._calls += 1
+        response = session.request(
+            method,
+            self.settings.base_url + path,
+            params=params,
+            data=data,
+            headers=headers,
+            timeout=(min(30.0, self.settings.timeout), self.settings.timeout),
+        )
+        self.check_response(response)
+        return response
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: dict[str, Any] | None = None,
+        body: Callable[[], tuple[Any, str | None]] | None = None,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """An authenticated API call with retries; a 401 on a cached token re-acquires the token once.
+
+        Non-idempotent calls are retried only on 429 (Act-On refused before doing anything); any other
+        failure raises :class:`ActOnAmbiguousError` for the caller to resolve (e.g. re-check by name).
+        """
+
+        used: list[str] = []
+
+        def attempt() -> requests.Response:
+            token = self.tokens.access_token()
+            used.append(token)
+            try:
+                return self._send(method, path, params=params, body=body, token=token)
+            except (ActOnRetriableError, requests.ConnectionError, requests.Timeout) as exc:
+                if idempotent or getattr(exc, "status", None) == 429:
+                    raise
+                raise ActOnAmbiguousError(
+                    getattr(exc, "status", None), "AMBIGUOUS", f"{what}: {exc}"
+                ) from exc
+
+        try:
+            return call_with_retries(attempt, self.retry_policy, self.log, what, sleep=self._sleep)
+        except ActOnError as exc:
+            if exc.status != 401 or not used:
+                raise
+        self.log.info("Act-On answered 401 to %s; re-acquiring the access token once", what)
+        self.tokens.invalidate(used[-1])
+        return call_with_retries(attempt, self.retry_policy, self.log, what, sleep=self._sleep)
+
+    # -- tokens -------------------------------------------------------------------------------------
+    def _token_grant(self, form: dict[str, str], what: str) -> Grant:
+        s = self.settings
+        payload = {**form, "client_id": s.client_id, "client_secret": s.client_secret}
+
+        def body() -> tuple[Any, str | None]:
+            return payload, None
+
+        response = call_with_retries(
+            lambda: self._send("POST", "/token", body=body), _TOKEN_POLICY, self.log, what, sleep=self._sleep
+        )
+        data = response.json()
+        expires_in = float(data.get("expires_in") or 3600)
+        return Grant(
+            access_token=str(data["access_token"]),
+            refresh_token=data.get("refresh_token"),
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+        )
+
+    def _password_grant(self) -> Grant:
+        s = self.settings
+        try:
+            return self._token_grant(
+                {"grant_type": "password", "username": s.username, "password": s.password},
+                "POST /token (password)",
+            )
+        except ActOnError as exc:
+            if exc.status in (401, 403):
+                raise ActOnError(
+                    exc.status, exc.code, f"Act-On refused the password login: {exc.detail}"
+                ) from None
+            raise
+
+    def _refresh_grant(self, refresh_token: str) -> Grant:
+        try:
+            return self._token_grant(
+                {"grant_type": "refresh_token", "refresh_token": refresh_token}, "POST /token (refresh)"
+            )
+        except ActOnError as exc:
+            if exc.status == 403 and exc.code == "invalid_grant":
+                raise RefreshRejectedError(exc.detail) from None
+            raise
+
+    # -- lists --------------------------------------------------------------------------------------
+    def list_lists(self, page_size: int = PAGE_MAX) -> list[dict[str, Any]]:
+        """Every contact list (all pages): Act-On has no lookup by name."""
+        lists: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = self._call(
+                "GET",
+                "/api/1/list",
+                what="GET /api/1/list",
+                params={"listingtype": "CONTACT_LIST", "count": min(page_size, PAGE_MAX), "offset": offset},
+            ).json()
+            result = page.get("result") or []
+            lists.extend(result)
+            offset += len(result)
+            if not result or offset >= int(page.get("totalCount", offset)):
+                return lists
+
+    def find_list(self, name: str) -> dict[str, Any] | None:
+        """The contact list called ``name``, or None."""
+        return next((item for item in self.list_lists() if item.get("name") == name), None)
+
+    def list_headings(self, list_id: str) -> list[str]:
+        """The list's column headings (one small download call), without ``_contact_id_``."""
+        page = self._download_page(list_id, offset=0, count=1, fields=None, modified_after=None)
+        return [h for h in page.get("headers") or [] if h != "_contact_id_"]
+
+    def ensure_list(self, name: str, headings: Sequence[str], folder: str = "NetSuite Sync") -> str:
+        """The id of list ``name``; created with ``headings`` (header-only CSV) when it does not exist.
+
+        An existing list must have every heading (merges need a verbatim match): a clear error beats a
+        failed merge job later.
+        """
+        found = self.find_list(name)
+        if found is not None:
+            list_id = str(found["id"])
+            missing = [h for h in headings if h not in set(self.list_headings(list_id))]
+            if missing:
+                raise ActOnError(
+                    None,
+                    "HEADINGS_MISMATCH",
+                    f"list {list_id} lacks the heading(s) {missing}; add them in Act-On",
+                )
+            return list_id
+        return self._create_list(name, list(headings), folder)
+
+    def _create_list(self, name: str, headings: list[str], folder: str) -> str:
+        """POST the list; never twice: after an ambiguous failure, look for it by name before re-posting."""
+        csv_file = header_csv(headings)
+        fields = {
+            "listname": name,
+            "foldername": folder,
+            "headings": "Y",
+            "fieldseparator": "COMMA",
+            "quotecharacter": "DOUBLE_QUOTE",
+            "uploadspecs": json.dumps(self._upload_specs(headings, self._guess_email(headings))),
+        }
+        for attempt in range(1, self.retry_policy.max_attempts + 1):
+            try:
+                response = self._call(
+                    "POST",
+                    "/api/1/list",
+                    what="POST /api/1/list",
+                    body=self._multipart(fields, io.BytesIO(csv_file)),
+                    idempotent=False,
+                )
+                break
+            except ActOnAmbiguousError:
+                if attempt == self.retry_policy.max_attempts:
+                    raise
+                self._sleep(min(self.retry_policy.max_wait, self.retry_policy.initial_wait * 2**attempt))
+                found = self.find_list(name)
+                if found is not None:
+                    self.log.info("List creation had already succeeded: list %s", found["id"])
+                    return str(found["id"])
+        job_id = str(response.json()["jobId"])
+        details = self._wait_for_job(job_id)
+        list_id = details.get("listId") or (self.find_list(name) or {}).get("id")
+        if not list_id:
+            raise ActOnError(None, "LIST_NOT_FOUND", f"job {job_id} finished but the new list is not listed")
+        self.log.info("Created Act-On list %s (%d headings)", list_id, len(headings))
+        return str(list_id)
+
+    # -- merge --------------------------------------------------------------------------------------
+    def merge_contacts(
+        self,
+        list_id: str,
+        frame: pd.DataFrame,
+        mode: str = "UPSERT",
+        email_heading: str = "E-mail Address",
+        max_upload_bytes: int = 50_000_000,
+        put_empty_values: bool = False,
+    ) -> MergeResult:
+        """Bulk-merge ``frame`` (columns = the list's headings) into ``list_id``, keyed by email.
+
+        The CSV is built in blocks and split into uploads of at most ``max_upload_bytes``; each upload is
+        one merge job, polled to the end before the next (Act-On processes a list's jobs one at a time).
+        ``put_empty_values=False`` leaves fields Act-On already holds when the cell is empty (a score
+        written by Act-On is not wiped by a sync that does not know it).
+        """
+        mode = mode.upper()
+        if mode not in MERGE_MODES:
+            raise ValueError(f"mode must be one of {sorted(MERGE_MODES)}, not {mode!r}")
+        if email_heading not in frame.columns:
+            raise ValueError(f"the frame has no {email_heading!r} column (the merge key)")
+        calls_before = self.calls_made
+        result = MergeResult(list_id=list_id)
+        rejected: list[pd.DataFrame] = []
+        headings = [str(c) for c in frame.columns]
+        fields = {
+            "headings": "Y",
+            "fieldseparator": "COMMA",
+            "quotecharacter": "DOUBLE_QUOTE",
+            "uploadspecs": json.dumps(self._upload_specs(headings, email_heading)),
+            "mergespecs": json.dumps(
+                [{"dstListId": list_id, "mergeMode": mode, "columnMap": [], "mergeKeyHeading": email_heading}]
+            ),
+            "putEmptyValues": "Y" if put_empty_values else "N",
+        }
+        for part, rows in split_csv(frame, max_upload_bytes):
+            result.uploads += 1
+            details = self._merge_part(list_id, fields, part, mode, result.uploads)
+            self._add_counts(result, details)
+            self.log.info(
+                "Merge upload %d into %s: %d rows, appended %s, updated %s, rejected %s",
+                result.uploads,
+                list_id,
+                rows,
+                details.get("appendCount", 0),
+                details.get("updateCount", 0),
+                details.get("rejectedCount", 0),
+            )
+            if int(details.get("rejectedCount") or 0):
+                rejected.append(self._rejected_rows(details, email_heading))
+        if rejected:
+            result.rejected_rows = pd.concat(rejected, ignore_index=True)
+        result.calls = self.calls_made - calls_before
+        return result
+
+    def _merge_part(
+        self, list_id: str, fields: dict[str, str], part: IO[bytes], mode: str, number: int
+    ) -> dict[str, Any]:
+        response = self._call(
+            "PUT",
+            f"/api/1/list/{list_id}",
+            what=f"PUT /api/1/list/{list_id} (upload {number})",
+            body=self._multipart(fields, part),
+            idempotent=mode != "APPEND",
+        )
+        return self._wait_for_job(str(response.json()["jobId"]))
+
+    @staticmethod
+    def _add_counts(result: MergeResult, details: dict[str, Any]) -> None:
+        result.appended += int(details.get("appendCount") or 0)
+        result.updated += int(details.get("updateCount") or 0)
+        result.failed += int(details.get("failedCount") or 0)
+        result.rejected += int(details.get("rejectedCount") or 0)
+
+    def _rejected_rows(self, details: dict[str, Any], email_heading: str) -> pd.DataFrame:
+        """The rejected rows' email and reason, from the job's rejected-records CSV."""
+        filename = next(
+            (str(v) for k, v in details.items() if "reject" in k.lower() and "file" in k.lower() and v), None
+        )
+        if filename is None:
+            self.log.warning("Job reported rejected rows but named no rejected-records file")
+            return pd.DataFrame(columns=["email", "reason"])
+        text = self._call(
+            "GET",
+            "/api/1/list/rejectedUploadRecords",
+            what="GET /api/1/list/rejectedUploadRecords",
+            params={"filename": filename},
+        ).content
+        raw = pd.read_csv(io.BytesIO(text), dtype=str, keep_default_na=False)
+        email_col = email_heading if email_heading in raw.columns else self._guess_email(list(raw.columns))
+        reason_col = next((c for c in raw.columns if "reason" in c.lower() or "error" in c.lower()), None)
+        return pd.DataFrame(
+            {
+                "email": raw[email_col] if email_col in raw.columns else "",
+                "reason": raw[reason_col] if reason_col else "rejected by Act-On",
+            }
+        )
+
+    # -- jobs ---------------------------------------------------------------------------------------
+    def _wait_for_job(self, job_id: str) -> dict[str, Any]:
+        """Poll an upload job with backoff (``poll_initial`` growing to ``poll_max``) until it ends."""
+        deadline = time.monotonic() + self.job_timeout
+        delay = self.poll_initial
+        while True:
+            body = self._call(
+                "GET", f"/api/1/list/{job_id}/status", what=f"GET /api/1/list/{job_id}/status"
+            ).json()
+            status = str(body.get("status") or "")
+            if status.lower() == "success":
+                return self._job_details(job_id, body)
+            if not any(word in status.lower() for word in ("pending", "running", "progress", "queued")):
+                raise ActOnError(None, "JOB_FAILED", f"Act-On job {job_id} failed: {self._job_message(body)}")
+            if time.monotonic() + delay > deadline:
+                raise ActOnError(
+                    None, "JOB_TIMEOUT", f"Act-On job {job_id} still {status!r} after {self.job_timeout:.0f}s"
+                )
+            self._sleep(delay * random.uniform(0.9, 1.1))
+            delay = min(self.poll_max, delay * 1.6)
+
+    def _job_details(self, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        details = body.get("details")
+        if not isinstance(details, dict):
+            try:
+                details = json.loads(body.get("jobDetails") or "{}")
+            except ValueError:
+                details = {}
+        if str(details.get("status", "ok")).lower() != "ok":
+            raise ActOnError(None, "JOB_FAILED", f"Act-On job {job_id} failed: {self._job_message(details)}")
+        return details
+
+    def _job_message(self, body: dict[str, Any]) -> str:
+        parts = [str(body.get(k)) for k in ("status", "message", "error", "errorCode") if body.get(k)]
+        return self._scrub("; ".join(parts) or "no detail given")
+
+    # -- download -----------------------------------------------------------------------------------
+    def download_list(
+        self,
+        list_id: str,
+        fields: Sequence[str] | None = None,
+        modified_after: datetime | None = None,
+        page_size: int = PAGE_MAX,
+    ) -> Iterator[pd.DataFrame]:
+        """The list as DataFrames of at most ``page_size`` rows (JSON pages, ``_contact_id_`` kept)."""
+        offset = 0
+        count = max(1, min(page_size, PAGE_MAX))
+        while True:
+            page = self._download_page(list_id, offset, count, fields, modified_after)
+            data = page.get("data") or []
+            if data:
+                yield pd.DataFrame(data, columns=page.get("headers"))
+            offset += len(data)
+            if len(data) < count or offset >= int(page.get("totalCount", offset)):
+                return
+
+    def _download_page(
+        self,
+        list_id: str,
+        offset: int,
+        count: int,
+        fields: Sequence[str] | None,
+        modified_after: datetime | None,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"count": count, "offset": offset, "responseformat": "JSON"}
+        if fields:
+            params["fields"] = ";".join(fields)
+        if modified_after is not None:
+            when = modified_after if modified_after.tzinfo else modified_after.replace(tzinfo=UTC)
+            params["modafter"] = int(when.timestamp() * 1000)
+        return self._call(
+            "GET", f"/api/1/list/{list_id}", what=f"GET /api/1/list/{list_id}", params=params
+        ).json()
+
+    # -- helpers ------------------------------------------------------------------------------------
+    @staticmethod
+    def _guess_email(headings: Sequence[str]) -> str:
+        for heading in headings:
+            if heading.lower().replace("-", "").replace(" ", "") in ("emailaddress", "email"):
+                return heading
+        return "E-mail Address"
+
+    @staticmethod
+    def _upload_specs(headings: Sequence[str], email_heading: str) -> list[dict[str, Any]]:
+        specs = []
+        for index, heading in enumerate(headings):
+            spec: dict[str, Any] = {"columnHeading": heading, "ignoreColumn": "N", "columnIndex": index}
+            column_type = "EMAIL" if heading == email_heading else SYSTEM_COLUMNS.get(heading)
+            if column_type:
+                spec["columnType"] = column_type
+            specs.append(spec)
+        return specs
+
+    @staticmethod
+    def _multipart(fields: dict[str, str], file: IO[bytes]) -> Callable[[], tuple[Any, str | None]]:
+        """A body factory: a fresh streaming multipart encoder per attempt, the file rewound."""
+
+        def build() -> tuple[Any, str | None]:
+            file.seek(0)
+            encoder = MultipartEncoder(fields=[*fields.items(), ("file", ("contacts.csv", file, "text/csv"))])
+            return encoder, encoder.content_type
+
+        return build
+
+    # -- UI -----------------------------------------------------------------------------------------
+    def test_connection(self) -> tuple[bool, str]:
+        """Get a token (cached if possible) and read one page of lists: proves URL, app and user."""
+        try:
+            self.tokens.access_token()
+            page = self._call(
+                "GET",
+                "/api/1/list",
+                what="GET /api/1/list",
+                params={"listingtype": "CONTACT_LIST", "count": 1, "offset": 0},
+            ).json()
+            return True, f"Connected to Act-On at {self.settings.base_url}: {page.get('totalCount', 0)} lists"
+        except Exception as exc:
+            return False, self._scrub(str(exc))
