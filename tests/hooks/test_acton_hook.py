@@ -231,6 +231,13 @@ def ok_details(append: int = 0, update: int = 0, rejected: int = 0, **extra: obj
     }
 
 
+def list_headers(fake: responses.RequestsMock, *headings: str) -> None:
+    names = headings or ("E-mail Address", "First Name", "Company")
+    fake.get(
+        f"{BASE}/api/1/list/l-0001", json={"headers": ["_contact_id_", *names], "data": [], "totalCount": 0}
+    )
+
+
 def contacts(rows: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -244,6 +251,7 @@ def contacts(rows: int) -> pd.DataFrame:
 
 def test_merge_builds_safe_csv_and_polls_job(fake: responses.RequestsMock, store: StateStore) -> None:
     fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    list_headers(fake)
     fake.put(
         f"{BASE}/api/1/list/l-0001", json={"status": "success", "message": "Upload completed", "jobId": "77"}
     )
@@ -253,7 +261,7 @@ def test_merge_builds_safe_csv_and_polls_job(fake: responses.RequestsMock, store
 
     assert isinstance(result, MergeResult)
     assert (result.uploads, result.appended, result.updated, result.rejected) == (1, 4, 2, 0)
-    assert result.calls == 5  # token, PUT, three polls
+    assert result.calls == 6  # token, headings, PUT, three polls
     assert result.rejected_rows.empty
     sent = multipart(next(c for c in fake.calls if c.request.method == "PUT"))
     csv_text = sent["file"].decode("utf-8")
@@ -279,6 +287,7 @@ def test_merge_builds_safe_csv_and_polls_job(fake: responses.RequestsMock, store
 
 def test_merge_splits_uploads_by_size(fake: responses.RequestsMock, store: StateStore) -> None:
     fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    list_headers(fake)
     for job in ("1", "2", "3", "4", "5", "6"):
         fake.put(f"{BASE}/api/1/list/l-0001", json={"jobId": job})
         fake.get(
@@ -297,6 +306,7 @@ def test_merge_splits_uploads_by_size(fake: responses.RequestsMock, store: State
 
 def test_failed_job_raises_clear_error(fake: responses.RequestsMock, store: StateStore) -> None:
     fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    list_headers(fake)
     fake.put(f"{BASE}/api/1/list/l-0001", json={"jobId": "9"})
     fake.get(f"{BASE}/api/1/list/9/status", json={"status": "failed", "message": "Undefined column Foo"})
 
@@ -307,6 +317,7 @@ def test_failed_job_raises_clear_error(fake: responses.RequestsMock, store: Stat
 
 def test_rejected_rows_come_back_with_reasons(fake: responses.RequestsMock, store: StateStore) -> None:
     fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    list_headers(fake)
     fake.put(f"{BASE}/api/1/list/l-0001", json={"jobId": "5"})
     details = ok_details(append=1, rejected=1, rejectedFileName="rej-5.csv")
     fake.get(f"{BASE}/api/1/list/5/status", json={"status": "success", "details": details})
@@ -323,6 +334,35 @@ def test_rejected_rows_come_back_with_reasons(fake: responses.RequestsMock, stor
         {"email": "not-an-email", "reason": "Invalid email address"}
     ]
     assert fake.calls[-1].request.params == {"filename": "rej-5.csv"}
+
+
+def test_merge_pads_list_headings_and_rejects_unknown_ones(
+    fake: responses.RequestsMock, store: StateStore
+) -> None:
+    fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    list_headers(fake, "Act-On score", "E-mail Address", "First Name", "Company")
+    fake.put(f"{BASE}/api/1/list/l-0001", json={"jobId": "3"})
+    fake.get(f"{BASE}/api/1/list/3/status", json={"status": "success", "details": ok_details(update=1)})
+    hook = make_hook(store)
+
+    hook.merge_contacts("l-0001", contacts(1))
+
+    sent = multipart(next(c for c in fake.calls if c.request.method == "PUT"))
+    assert sent["file"].decode().split("\n")[:2] == [
+        '"Act-On score","E-mail Address","First Name","Company"',
+        '"","user0@example.com","Name 0","\'=HYPERLINK(1)"',
+    ]
+    with pytest.raises(ActOnError, match="no heading"):
+        hook.merge_contacts("l-0001", contacts(1).assign(Extra="x"))
+    with pytest.raises(ActOnError, match="wiped"):
+        hook.merge_contacts("l-0001", contacts(1), put_empty_values=True)
+    assert sum(1 for c in fake.calls if c.request.method == "PUT") == 1
+
+
+def test_empty_frame_makes_no_call(store: StateStore) -> None:
+    hook = make_hook(store)
+    result = hook.merge_contacts("l-0001", contacts(0))
+    assert (result.uploads, result.calls, hook.calls_made) == (0, 0, 0)
 
 
 def test_merge_validates_inputs(store: StateStore) -> None:

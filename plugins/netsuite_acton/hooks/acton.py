@@ -489,13 +489,16 @@ class ActOnHook(HttpHook):
         email_heading: str = "E-mail Address",
         max_upload_bytes: int = 50_000_000,
         put_empty_values: bool = False,
+        align_headings: bool = True,
     ) -> MergeResult:
         """Bulk-merge ``frame`` (columns = the list's headings) into ``list_id``, keyed by email.
 
         The CSV is built in blocks and split into uploads of at most ``max_upload_bytes``; each upload is
         one merge job, polled to the end before the next (Act-On processes a list's jobs one at a time).
         ``put_empty_values=False`` leaves fields Act-On already holds when the cell is empty (a score
-        written by Act-On is not wiped by a sync that does not know it).
+        written by Act-On is not wiped by a sync that does not know it). With ``align_headings`` (one
+        extra call) a frame heading the list lacks fails before any upload, and list headings the frame
+        lacks (such as the score field) are sent as empty cells, which ``put_empty_values=False`` ignores.
         """
         mode = mode.upper()
         if mode not in MERGE_MODES:
@@ -504,6 +507,10 @@ class ActOnHook(HttpHook):
             raise ValueError(f"the frame has no {email_heading!r} column (the merge key)")
         calls_before = self.calls_made
         result = MergeResult(list_id=list_id)
+        if frame.empty:
+            return result
+        if align_headings:
+            frame = self._align_headings(list_id, frame, put_empty_values)
         rejected: list[pd.DataFrame] = []
         headings = [str(c) for c in frame.columns]
         fields = {
@@ -535,6 +542,27 @@ class ActOnHook(HttpHook):
             result.rejected_rows = pd.concat(rejected, ignore_index=True)
         result.calls = self.calls_made - calls_before
         return result
+
+    def _align_headings(self, list_id: str, frame: pd.DataFrame, put_empty_values: bool) -> pd.DataFrame:
+        """The frame with exactly the list's headings (Act-On has no column mapping), or a clear error."""
+        list_headings = self.list_headings(list_id)
+        unknown = [str(c) for c in frame.columns if c not in list_headings]
+        if unknown:
+            raise ActOnError(None, "HEADINGS_MISMATCH", f"list {list_id} has no heading(s) {unknown}")
+        missing = [h for h in list_headings if h not in frame.columns]
+        if not missing:
+            return frame
+        if put_empty_values:
+            raise ActOnError(
+                None,
+                "HEADINGS_MISMATCH",
+                f"the frame lacks list {list_id}'s heading(s) {missing}; "
+                "with put_empty_values they would be wiped",
+            )
+        self.log.info(
+            "List %s has %d heading(s) the frame lacks; sent empty, left unchanged", list_id, len(missing)
+        )
+        return frame.assign(**dict.fromkeys(missing, ""))[list_headings]
 
     def _merge_part(
         self, list_id: str, fields: dict[str, str], part: IO[bytes], mode: str, number: int
