@@ -1,0 +1,234 @@
+"""Transform step: make NetSuite contacts fit for Act-On, vectorised, one chunk at a time.
+
+Every change is either harmless normalisation (whitespace, case of emails, E.164 phones) or counted
+(unparseable phones, truncated cells, neutralised formulas, skipped inactive contacts), and a row is only
+removed with a quarantine reason: nothing disappears silently. Expensive per-value work (email-validator,
+phonenumbers) runs once per distinct value in the chunk, not once per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import pandas as pd
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from netsuite_acton.sync.config import ForwardConfig
+from netsuite_acton.sync.contract import PHONE_COLUMNS, TEXT_COLUMNS
+from netsuite_acton.sync.quarantine import join_reasons, split_by_reasons
+
+#: C0/C1 controls, Unicode line/paragraph separators, zero-width space and BOM: never wanted in a list cell.
+_CONTROL: Final = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\ufeff]+"
+#: First characters that make Excel, LibreOffice or Sheets evaluate a cell as a formula (OWASP).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+#: An E.164 number starts with "+" but cannot carry a formula; prefixing it would corrupt every phone.
+_E164: Final = r"\+[1-9]\d{1,14}"
+_TRUE: Final = frozenset({"true", "t", "1", "yes", "y"})
+
+# Reason codes (quarantine) and counter names (report).
+EMAIL_MISSING: Final = "email_missing"
+EMAIL_INVALID: Final = "email_invalid"
+EMAIL_UNSAFE: Final = "email_formula_prefix"
+INACTIVE_SKIPPED: Final = "inactive_skipped"
+PHONE_UNPARSEABLE: Final = "phone_unparseable"
+PHONE_EXTENSION_DROPPED: Final = "phone_extension_dropped"
+CSV_NEUTRALISED: Final = "csv_formula_neutralised"
+TRUNCATED_PREFIX: Final = "truncated:"
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Cleaned rows (same columns as the input), the rows quarantined here, and what was changed."""
+
+    frame: pd.DataFrame
+    quarantine: pd.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """The column as pandas' string dtype with missing values kept missing (not the text "None")."""
+    return values.astype("str")
+
+
+def tidy_text(values: pd.Series) -> pd.Series:
+    """Single-line, trimmed, NFC-normalised text; blank becomes missing.
+
+    Control characters and newlines become spaces and runs of whitespace collapse, because an Act-On cell
+    is one line. Case is left alone: title-casing "McDonald", "van der Berg" or "Łukasz" would damage them.
+    """
+    text = as_text(values).str.normalize("NFC")
+    text = text.str.replace(_CONTROL, " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.mask(text.eq(""))
+
+
+def canonical_email(values: pd.Series) -> pd.Series:
+    """Trimmed, NFC, lower-case email text, blank as missing: the join key in both directions."""
+    text = as_text(values).str.normalize("NFC").str.strip().str.lower()
+    return text.mask(text.eq(""))
+
+
+def validate_emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(normalised emails, reason code per row or "") using email-validator without DNS lookups.
+
+    Emails starting with a formula character (``=cmd@x.com`` is syntactically valid) are refused rather
+    than prefixed, because the email is Act-On's merge key and a prefixed key would be a different contact.
+    """
+    emails = canonical_email(values)
+    verdicts = {value: _check_email(value) for value in emails.dropna().unique()}
+    normalised = emails.map(lambda v: verdicts[v][0], na_action="ignore").astype("str")
+    reasons = emails.map(lambda v: verdicts[v][1], na_action="ignore").astype("str")
+    reasons = reasons.mask(emails.isna(), EMAIL_MISSING)
+    return normalised, reasons
+
+
+def _check_email(value: str) -> tuple[str | None, str]:
+    if value.startswith(_FORMULA_START):
+        return None, EMAIL_UNSAFE
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return None, EMAIL_INVALID
+    return result.normalized.lower(), ""
+
+
+def normalise_phones(values: pd.Series, region: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(E.164 numbers, unparseable mask, extension-dropped mask).
+
+    An unparseable or invalid number becomes blank and is counted, not rejected: a bad phone should not
+    keep a contact out of marketing. E.164 has no extension, so extensions are dropped and counted.
+    """
+    text = tidy_text(values)
+    parsed = {value: _parse_phone(value, region) for value in text.dropna().unique()}
+    numbers = text.map(lambda v: parsed[v][0], na_action="ignore").astype("str")
+    unparseable = text.notna() & numbers.isna()
+    extension = text.map(lambda v: parsed[v][1], na_action="ignore").fillna(False).astype(bool)
+    return numbers, unparseable, extension
+
+
+def _parse_phone(value: str, region: str) -> tuple[str | None, bool]:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None, False
+    if not phonenumbers.is_valid_number(number):
+        return None, False
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), bool(number.extension)
+
+
+def neutralise_csv_injection(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(cells with a leading ``'`` where a spreadsheet would run a formula, mask of changed cells).
+
+    Idempotent: a neutralised cell starts with ``'`` and is never prefixed again. E.164 phone numbers are
+    left alone (a bare ``+digits`` cannot execute anything).
+    """
+    text = as_text(values)
+    risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+    risky &= ~text.str.fullmatch(_E164).fillna(False).astype(bool)
+    return text.mask(risky, "'" + text), risky
+
+
+def truncate(values: pd.Series, max_length: int) -> tuple[pd.Series, pd.Series]:
+    """(cells cut to ``max_length`` characters, mask of cut cells); Act-On rejects over-long fields."""
+    text = as_text(values)
+    long = text.str.len().gt(max_length).fillna(False).astype(bool)
+    return text.mask(long, text.str.slice(0, max_length)), long
+
+
+def normalise_stage(values: pd.Series) -> pd.Series:
+    """Upper-case, trimmed stage, blank as missing (SuiteQL's searchstage says 'Lead', we route 'LEAD')."""
+    stage = as_text(values).str.strip().str.upper()
+    return stage.mask(stage.eq(""))
+
+
+def is_inactive(values: pd.Series) -> pd.Series:
+    """NetSuite flags come as bools or as "T"/"F"; missing means active."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(False).astype(bool)
+    return as_text(values).str.strip().str.lower().isin(_TRUE).fillna(False).astype(bool)
+
+
+def clean_contacts(frame: pd.DataFrame, config: ForwardConfig) -> CleanResult:
+    """Clean one chunk of contacts (output of validation): same columns, tidier values.
+
+    Steps: drop inactive contacts unless configured (counted), validate and normalise emails (failures to
+    quarantine), tidy text, phones to E.164, stage upper-case. Rows in = cleaned + quarantined + skipped.
+    """
+    counts: dict[str, int] = {}
+    inactive = is_inactive(frame["isinactive"]) if "isinactive" in frame else pd.Series(False, frame.index)
+    if not config.include_inactive:
+        counts[INACTIVE_SKIPPED] = int(inactive.sum())
+        frame = frame.loc[~inactive]
+
+    emails, email_reasons = validate_emails(frame["email"])
+    reasons = join_reasons(
+        frame.index, [(code, email_reasons.eq(code)) for code in (EMAIL_MISSING, EMAIL_UNSAFE, EMAIL_INVALID)]
+    )
+    kept, quarantine = split_by_reasons(frame, reasons)
+    cleaned = kept.copy()
+    cleaned["email"] = emails.loc[kept.index]
+    cleaned["id"] = as_text(cleaned["id"]).str.strip()
+    for column in TEXT_COLUMNS:
+        if column in cleaned and column != "email" and column not in PHONE_COLUMNS:
+            cleaned[column] = tidy_text(cleaned[column])
+    counts[PHONE_UNPARSEABLE] = counts[PHONE_EXTENSION_DROPPED] = 0
+    for column in PHONE_COLUMNS:
+        if column in cleaned:
+            cleaned[column], unparseable, extension = normalise_phones(
+                cleaned[column], config.default_phone_region
+            )
+            counts[PHONE_UNPARSEABLE] += int(unparseable.sum())
+            counts[PHONE_EXTENSION_DROPPED] += int(extension.sum())
+    if "company" in cleaned:
+        cleaned["company"] = tidy_text(cleaned["company"])
+    if "stage" in cleaned:
+        cleaned["stage"] = normalise_stage(cleaned["stage"])
+    if "lastmodifieddate" in cleaned:
+        cleaned["lastmodifieddate"] = pd.to_datetime(cleaned["lastmodifieddate"], utc=True)
+    for code in (EMAIL_MISSING, EMAIL_UNSAFE, EMAIL_INVALID):
+        counts[code] = int(email_reasons.eq(code).sum())
+    return CleanResult(cleaned, quarantine, dict(sorted(counts.items())))
+
+
+def make_csv_safe(rows: pd.DataFrame, config: ForwardConfig) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Neutralise formulas and cut over-long cells in every mapped heading; counted per heading.
+
+    Runs on Act-On rows (after routing) because limits are per heading. Neutralise first, then cut, so a
+    prefixed cell still fits its limit; both steps are idempotent, so rerunning a chunk changes nothing.
+    The email heading is skipped: it is the merge key, so formula-looking emails are quarantined by
+    ``clean_contacts`` and over-long ones by the GX suite instead of being altered here.
+    """
+    out = rows.copy()
+    counts: dict[str, int] = {CSV_NEUTRALISED: 0}
+    for heading in config.headings:
+        if heading not in out or heading == config.email_heading:
+            continue
+        out[heading], changed = neutralise_csv_injection(out[heading])
+        counts[CSV_NEUTRALISED] += int(changed.sum())
+        out[heading], cut = truncate(out[heading], config.max_length(heading))
+        if cut.any():
+            counts[f"{TRUNCATED_PREFIX}{heading}"] = int(cut.sum())
+    return out, dict(sorted(counts.items()))
+
+
+__all__ = [
+    "CSV_NEUTRALISED",
+    "EMAIL_INVALID",
+    "EMAIL_MISSING",
+    "EMAIL_UNSAFE",
+    "INACTIVE_SKIPPED",
+    "PHONE_EXTENSION_DROPPED",
+    "PHONE_UNPARSEABLE",
+    "CleanResult",
+    "canonical_email",
+    "clean_contacts",
+    "is_inactive",
+    "make_csv_safe",
+    "neutralise_csv_injection",
+    "normalise_phones",
+    "normalise_stage",
+    "tidy_text",
+    "truncate",
+    "validate_emails",
+]

@@ -1,0 +1,60 @@
+"""The shape of the data this package works on, in one place so every step agrees on it.
+
+``CONTACT_COLUMNS`` is the NetSuite hook's output contract; the rest name internal columns that the
+steps add, so that no other module spells them as string literals.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+#: Exactly the columns the NetSuite hook yields for each contact.
+CONTACT_COLUMNS: Final[tuple[str, ...]] = (
+    "id",
+    "entityid",
+    "firstname",
+    "middlename",
+    "lastname",
+    "email",
+    "phone",
+    "mobilephone",
+    "officephone",
+    "title",
+    "company",
+    "companyname",
+    "stage",
+    "isinactive",
+    "datecreated",
+    "lastmodifieddate",
+)
+
+#: Company stages NetSuite knows (``customerstatus.stage``); a null stage means "unaffiliated".
+Stage = Literal["CUSTOMER", "PROSPECT", "LEAD"]
+STAGES: Final[tuple[str, ...]] = ("CUSTOMER", "PROSPECT", "LEAD")
+
+#: Columns cleaned as phone numbers (E.164) and as personal names.
+PHONE_COLUMNS: Final[tuple[str, ...]] = ("phone", "mobilephone", "officephone")
+NAME_COLUMNS: Final[tuple[str, ...]] = ("firstname", "middlename", "lastname")
+#: Free-text columns that may reach a CSV (everything except ids, flags and dates).
+TEXT_COLUMNS: Final[tuple[str, ...]] = (
+    "entityid",
+    "firstname",
+    "middlename",
+    "lastname",
+    "email",
+    "phone",
+    "mobilephone",
+    "officephone",
+    "title",
+    "companyname",
+)
+
+#: Columns the steps add.
+REASONS: Final = "reasons"  # quarantine: "; "-joined reason codes per row
+LIST_NAME: Final = "list_name"  # routing: the Act-On list a row belongs to
+ROW_HASH: Final = "row_hash"  # hashing: content hash of the Act-On row + list
+
+#: Record types and columns of the reverse direction's update frames.
+UPDATE_COLUMNS: Final[tuple[str, ...]] = ("record_type", "record_id", "field_id", "value")
+CONTACT_RECORD: Final = "contact"
+COMPANY_RECORD: Final = "customer"

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netsuite_acton.sync.config import ConfigError, load_config, parse_config
+from tests.sync.conftest import SYNC_YAML
+
+
+@pytest.fixture
+def raw() -> dict:
+    return yaml.safe_load(SYNC_YAML.read_text())
+
+
+def _error(data: dict) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, source="sync.yaml")
+    return str(info.value)
+
+
+def test_project_yaml_loads(config) -> None:
+    fwd = config.forward
+    assert fwd.email_heading == "E-mail Address"
+    assert fwd.mapping["First Name"].column == "firstname"
+    assert fwd.routed_lists == [
+        "NetSuite Customers",
+        "NetSuite Prospects",
+        "NetSuite Leads",
+        "NetSuite Unaffiliated",
+    ]
+    assert config.reverse_lists == fwd.routed_lists
+    assert config.reverse.score_range == (0.0, 100.0)
+    assert config.expectations.contacts.is_absolute() and config.expectations.contacts.exists()
+    assert config.expectations.scores.exists()
+
+
+def test_long_form_mapping_and_per_heading_limit(raw) -> None:
+    raw["forward"]["mapping"]["Job Title"] = {"column": "title", "max_length": 100}
+    fwd = parse_config(raw).forward
+    assert fwd.max_length("Job Title") == 100
+    assert fwd.max_length("First Name") == 255
+
+
+def test_unknown_key_names_key_and_suggests(raw) -> None:
+    raw["forward"]["chunk_rowz"] = 5
+    message = _error(raw)
+    assert "forward.chunk_rowz: unknown key" in message
+    assert "chunk_rows" in message
+
+
+def test_unknown_stage_and_column(raw) -> None:
+    raw["forward"]["routing"]["by_stage"]["LEED"] = "Leeds"
+    raw["forward"]["mapping"]["Fax"] = "fax"
+    message = _error(raw)
+    assert "forward.routing.by_stage.LEED: this key is not allowed" in message
+    assert "forward.mapping.Fax.column" in message and "'fax'" in message
+    assert "2 problem(s)" in message
+
+
+def test_email_heading_must_be_mapped_to_email(raw) -> None:
+    bad = copy.deepcopy(raw)
+    bad["forward"]["email_heading"] = "Email"
+    assert "email_heading 'Email' is not a heading of mapping" in _error(bad)
+    raw["forward"]["email_heading"] = "First Name"
+    assert "must map the 'email' column" in _error(raw)
+
+
+def test_missing_required_key(raw) -> None:
+    del raw["forward"]["routing"]
+    assert "forward.routing: required key is missing" in _error(raw)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (("forward", "reject_rate_threshold"), 1.5, "forward.reject_rate_threshold"),
+        (("forward", "default_phone_region"), "XX", "not a region phonenumbers knows"),
+        (("reverse", "score_range"), [100, 0], "low < high"),
+        (("reverse", "contact_field"), "acton_score", "starting with 'custentity'"),
+        (("reverse", "lists"), [], "non-empty list"),
+        (("forward", "routing", "unaffiliated"), "NetSuite Leads", "used more than once"),
+        (("version",), 2, "version"),
+    ],
+)
+def test_bad_values(raw, path, value, expected) -> None:
+    target = raw
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert expected in _error(raw)
+
+
+def test_reserved_and_case_clashing_headings(raw) -> None:
+    raw["forward"]["mapping"]["list_name"] = "title"
+    raw["forward"]["mapping"]["first name"] = "firstname"
+    message = _error(raw)
+    assert "reserved" in message or "differ only by case" in message
+
+
+def test_lead_field_null_disables(raw) -> None:
+    raw["reverse"]["lead_field"] = None
+    raw["reverse"]["lists"] = ["NetSuite Leads"]
+    config = parse_config(raw)
+    assert config.reverse.lead_field is None
+    assert config.reverse_lists == ["NetSuite Leads"]
+
+
+def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
+    path = tmp_path / "sync.yaml"
+    path.write_text("forward:\n  mapping: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML at line \d+"):
+        load_config(path)
+
+
+def test_missing_file_and_non_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.yaml")
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(path)
