@@ -1,0 +1,14 @@
+-- Contacts with their company and its stage, one keyset page of one id range.
+-- The data team may edit this file. Placeholders are filled by the NetSuite hook with validated values only:
+--   $after_id, $upper_id   integers: the page reads ids in (after_id, upper_id], in id order
+--   $modified_since        a TO_TIMESTAMP(...) literal in the account time zone
+-- Keep "ORDER BY c.id" and the two id bounds: keyset paging depends on them. Keep the output column names.
+-- Lines starting with "--" are removed before the query is sent.
+SELECT c.id, c.entityid, c.firstname, c.middlename, c.lastname, c.email, c.phone, c.mobilephone,
+       c.officephone, c.title, c.company, c.isinactive,
+       TO_CHAR(c.datecreated, 'YYYY-MM-DD HH24:MI:SS') AS datecreated,
+       TO_CHAR(c.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lastmodifieddate,
+       cu.companyname AS companyname, cu.searchstage AS searchstage
+FROM contact c LEFT JOIN customer cu ON cu.id = c.company
+WHERE c.id > $after_id AND c.id <= $upper_id AND c.lastmodifieddate >= $modified_since
+ORDER BY c.id

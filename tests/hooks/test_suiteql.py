@@ -1,0 +1,249 @@
+"""SuiteQL building blocks: validated literals, template rendering, time zones across DST, range planning."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from netsuite_acton.hooks.netsuite_contacts import CONTACT_COLUMNS, contacts_frame, empty_contacts_frame
+from netsuite_acton.hooks.netsuite_limiter import AdaptiveLimiter
+from netsuite_acton.hooks.netsuite_parallel import read_in_parallel
+from netsuite_acton.hooks.suiteql import (
+    IdRange,
+    SqlLiteral,
+    account_local_to_utc,
+    load_template,
+    plan_id_ranges,
+    render,
+    sql_identifier,
+    sql_int,
+    sql_timestamp,
+    watermark_literal,
+)
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.mark.parametrize(
+    "value", ["1 OR 1=1", "12; DROP", "", "1e3", 1.5, None, True, "0x10", "\uff11\uff12"]
+)
+def test_sql_int_rejects_anything_but_integers(value: object) -> None:
+    with pytest.raises(ValueError, match=r"integer|boolean"):
+        sql_int(value)
+
+
+def test_sql_int_accepts_ints_and_digit_strings() -> None:
+    assert sql_int(42).text == "42"
+    assert sql_int(" 42 ").text == "42"
+    assert sql_int("-1").text == "-1"
+
+
+@pytest.mark.parametrize("name", ["custentity_x' OR '1'='1", "a b", "1abc", "x;y", "", "a" * 101, "é"])
+def test_sql_identifier_rejects_free_text(name: str) -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        sql_identifier(name)
+
+
+def test_sql_timestamp_needs_a_naive_local_datetime() -> None:
+    assert sql_timestamp(datetime(2026, 1, 31, 13, 45)).text == (
+        "TO_TIMESTAMP('2026-01-31 13:45:00', 'YYYY-MM-DD HH24:MI:SS')"
+    )
+    with pytest.raises(ValueError, match="naive"):
+        sql_timestamp(datetime(2026, 1, 31, tzinfo=UTC))
+
+
+def test_render_substitutes_only_validated_literals() -> None:
+    assert render("SELECT 1 FROM t WHERE id > $a", a=sql_int(5)) == "SELECT 1 FROM t WHERE id > 5"
+    with pytest.raises(TypeError, match="SqlLiteral"):
+        render("WHERE id > $a", a="5 OR 1=1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"\$b"):
+        render("WHERE id > $a AND x = $b", a=sql_int(5))
+
+
+def test_render_drops_comment_lines() -> None:
+    assert render("-- the doc\nSELECT $a\n  -- more\n", a=SqlLiteral("1")) == "SELECT 1"
+
+
+def test_contacts_template_renders_the_supported_shape() -> None:
+    since = watermark_literal(datetime(2026, 1, 31, 22, 45, tzinfo=UTC), LA)
+    query = render(
+        load_template("contacts"), after_id=sql_int(1000), upper_id=sql_int(25000), modified_since=since
+    )
+    flat = " ".join(query.split())
+    assert flat.startswith("SELECT c.id, c.entityid, c.firstname")
+    assert "FROM contact c LEFT JOIN customer cu ON cu.id = c.company" in flat
+    # 22:45 UTC is 14:45 in Los Angeles (PST); minus the one-hour DST margin.
+    assert (
+        "WHERE c.id > 1000 AND c.id <= 25000 AND c.lastmodifieddate >= "
+        "TO_TIMESTAMP('2026-01-31 13:45:00', 'YYYY-MM-DD HH24:MI:SS') ORDER BY c.id"
+    ) in flat
+    bounds = " ".join(render(load_template("contacts_bounds"), modified_since=since).split())
+    assert bounds.startswith(
+        "SELECT MIN(c.id) AS min_id, MAX(c.id) AS max_id, COUNT(*) AS n FROM contact c WHERE"
+    )
+
+
+def test_load_template_refuses_paths() -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        load_template("../../etc/passwd")
+
+
+def test_watermark_requires_aware_datetime_and_defaults_to_floor() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        watermark_literal(datetime(2026, 1, 1), LA)
+    assert "1900-01-01 00:00:00" in watermark_literal(None, LA).text
+
+
+def test_watermark_in_summer_uses_daylight_time() -> None:
+    # 2026-07-01 12:00 UTC = 05:00 PDT; minus one hour.
+    assert "2026-07-01 04:00:00" in watermark_literal(datetime(2026, 7, 1, 12, tzinfo=UTC), LA).text
+
+
+def test_local_to_utc_across_dst() -> None:
+    values = [
+        "2026-01-15 10:00:00",  # PST, UTC-8
+        "2026-07-15 10:00:00",  # PDT, UTC-7
+        "2026-11-01 01:30:00",  # ambiguous fall-back hour: read as PST (the later instant)
+        "2026-03-08 02:30:00",  # spring-forward gap: shifted forward
+        None,
+    ]
+    out = account_local_to_utc(values, LA)
+    assert str(out.dtype) == "datetime64[ns, UTC]"
+    assert out[0] == pd.Timestamp("2026-01-15 18:00:00", tz="UTC")
+    assert out[1] == pd.Timestamp("2026-07-15 17:00:00", tz="UTC")
+    assert out[2] == pd.Timestamp("2026-11-01 09:30:00", tz="UTC")
+    assert out[3] == pd.Timestamp("2026-03-08 10:00:00", tz="UTC")
+    assert pd.isna(out[4])
+
+
+def test_watermark_in_fall_back_hour_never_excludes_the_later_reading() -> None:
+    # 09:15 UTC on 2026-11-01 is 01:15 PST (second 01:xx). A row saved then reads back "01:15:00".
+    moment = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # = 01:00 PST
+    literal = watermark_literal(moment, LA).text
+    assert "2026-11-01 00:00:00" in literal  # 01:00 minus the margin: covers both readings of 01:xx
+    assert account_local_to_utc(["2026-11-01 01:15:00"], LA)[0] >= pd.Timestamp(moment)
+
+
+def test_contacts_frame_types_and_missing_values() -> None:
+    items = [
+        {
+            "id": "7",
+            "firstname": "Zoë",
+            "email": "A@X.COM ",
+            "company": "12",
+            "companyname": "Acme",
+            "searchstage": "Prospect",
+            "isinactive": "F",
+            "datecreated": "2026-01-01 00:00:00",
+            "lastmodifieddate": "2026-07-01 08:00:00",
+            "links": [],
+        },
+        {"id": 8, "isinactive": "T", "searchstage": "Other", "lastmodifieddate": "2026-01-01 08:00:00"},
+    ]
+    frame = contacts_frame(items, LA)
+    assert list(frame.columns) == list(CONTACT_COLUMNS)
+    assert frame["id"].tolist() == ["7", "8"]
+    assert frame["stage"].tolist() == ["PROSPECT", None]
+    assert frame["middlename"].tolist() == [None, None]
+    assert frame["company"].tolist() == ["12", None]
+    assert frame["isinactive"].tolist() == [False, True]
+    assert frame["email"].dtype == object
+    assert str(frame["lastmodifieddate"].dtype) == "datetime64[ns, UTC]"
+    assert frame["lastmodifieddate"][0] == pd.Timestamp("2026-07-01 15:00:00", tz="UTC")
+    assert pd.isna(frame["datecreated"][1])
+    assert len(empty_contacts_frame()) == 0
+    assert list(empty_contacts_frame().columns) == list(CONTACT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("min_id", "max_id", "count", "workers"),
+    [(1, 150_000, 150_000, 4), (5, 9, 5, 4), (1000, 1000, 1, 5), (3, 10_000_000, 500_000, 5), (1, 2, 2, 8)],
+)
+def test_plan_id_ranges_cover_the_span_without_overlap(
+    min_id: int, max_id: int, count: int, workers: int
+) -> None:
+    ranges = plan_id_ranges(min_id, max_id, count, workers)
+    assert ranges[0].after_id == min_id - 1
+    assert ranges[-1].upper_id == max_id
+    for left, right in itertools.pairwise(ranges):
+        assert left.upper_id == right.after_id
+    assert all(r.upper_id > r.after_id for r in ranges)
+
+
+def test_plan_id_ranges_sizes() -> None:
+    assert plan_id_ranges(None, None, 0, 4) == []
+    assert len(plan_id_ranges(1, 500_000, 500_000, 5)) == 25  # one range per 20,000 rows
+    assert len(plan_id_ranges(1, 150_000, 150_000, 4)) == 16  # at least 4 per worker
+    assert len(plan_id_ranges(1, 10_000_000, 3_000, 4)) == 3  # never below one page per range
+
+
+def test_read_in_parallel_yields_everything_once() -> None:
+    tasks = [IdRange(i * 10, i * 10 + 10) for i in range(20)]
+    out = list(read_in_parallel(tasks, lambda r: range(r.after_id + 1, r.upper_id + 1), workers=4))
+    assert sorted(out) == list(range(1, 201))
+
+
+def test_read_in_parallel_raises_the_first_error() -> None:
+    def read(task: int) -> list[int]:
+        if task == 3:
+            raise RuntimeError("boom")
+        return [task]
+
+    with pytest.raises(RuntimeError, match="boom"):
+        list(read_in_parallel(list(range(10)), read, workers=2))
+
+
+def test_read_in_parallel_is_bounded_and_stops_when_closed() -> None:
+    produced = []
+
+    def read(task: int):
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    stream = read_in_parallel([1, 2, 3], read, workers=3, queue_size=2)
+    next(stream)
+    time.sleep(0.2)
+    assert len(produced) <= 3 + 2 + 3  # one in hand per worker, the queue, the one consumed
+    stream.close()
+    settled = len(produced)
+    time.sleep(0.3)
+    assert len(produced) == settled
+
+
+def test_limiter_caps_in_flight_and_adapts() -> None:
+    limiter = AdaptiveLimiter(4, successes_to_grow=2)
+
+    def hold() -> None:
+        with limiter.slot():
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=hold) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert limiter.peak_in_flight <= 4
+    assert limiter.requests_sent == 20
+    for _ in range(2):
+        with limiter.slot() as slot:
+            slot.throttled = True
+    assert limiter.limit == 2
+    assert limiter.throttled_count == 2
+    for _ in range(4):
+        with limiter.slot():
+            pass
+    assert limiter.limit == 3
+
+
+def test_watermark_margin_is_small() -> None:
+    since = datetime(2026, 1, 31, 22, 45, 30, 999, tzinfo=UTC)
+    text = watermark_literal(since, LA).text
+    local = since.astimezone(LA).replace(tzinfo=None, microsecond=0) - timedelta(hours=1)
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in text
