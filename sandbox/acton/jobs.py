@@ -147,7 +147,7 @@ class JobRunner:
                     if not rejected:
                         writer.writerow([*job.headings, REASON_HEADING])
                     rejected += 1
-                    writer.writerow([*row, reason])
+                    writer.writerow(_fit(row, len(job.headings), reason))
 
                 assert job.work is not None
                 job.result = job.work(reject)
@@ -160,3 +160,11 @@ class JobRunner:
             job.state, job.message = "failed", exc.message
         except Exception as exc:  # a job must end, whatever went wrong, and say why
             job.state, job.message = "failed", f"The job failed: {type(exc).__name__}: {exc}"
+
+
+def _fit(row: list[str], width: int, reason: str) -> list[str]:
+    """The row padded or cut to the headings, so ``Reason`` is always the last column; cut values are kept
+    in the reason."""
+    if len(row) > width:
+        reason = f"{reason} (extra values: {row[width:]!r})"
+    return [*row[:width], *[""] * (width - len(row)), reason]
