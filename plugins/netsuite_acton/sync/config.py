@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from netsuite_acton.sync.contract import LIST_NAME, REASONS, ROW_HASH, Stage
+from netsuite_acton.sync.contract import LIST_NAME, NETSUITE_ID, REASONS, ROW_HASH, Stage
 
 ContactColumn = Literal[
     "id",
@@ -60,7 +60,7 @@ def _field_id(value: str) -> str:
 FieldId = Annotated[str, AfterValidator(_field_id)]
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 
-_RESERVED_HEADINGS = {LIST_NAME, ROW_HASH, REASONS, "_contact_id_"}
+_RESERVED_HEADINGS = {LIST_NAME, NETSUITE_ID, ROW_HASH, REASONS, "_contact_id_"}
 
 
 class ConfigError(ValueError):

@@ -53,6 +53,7 @@ TEXT_COLUMNS: Final[tuple[str, ...]] = (
 REASONS: Final = "reasons"  # quarantine: "; "-joined reason codes per row
 LIST_NAME: Final = "list_name"  # routing: the Act-On list a row belongs to
 ROW_HASH: Final = "row_hash"  # hashing: content hash of the Act-On row + list
+NETSUITE_ID: Final = "netsuite_id"  # routing: the contact's NetSuite id, kept beside the Act-On row
 
 #: Record types and columns of the reverse direction's update frames.
 UPDATE_COLUMNS: Final[tuple[str, ...]] = ("record_type", "record_id", "field_id", "value")

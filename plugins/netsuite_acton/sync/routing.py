@@ -12,7 +12,7 @@ import pandas as pd
 
 from netsuite_acton.sync.cleaning import as_text, normalise_stage
 from netsuite_acton.sync.config import ForwardConfig
-from netsuite_acton.sync.contract import LIST_NAME, STAGES
+from netsuite_acton.sync.contract import LIST_NAME, NETSUITE_ID, STAGES
 
 NOT_ROUTED_PREFIX: Final = "not_routed:"
 #: The columns of ``contact_links``, as the state store's ``record_links`` takes them.
@@ -32,7 +32,9 @@ def list_names(cleaned: pd.DataFrame, config: ForwardConfig) -> pd.Series:
 
 
 def route_contacts(cleaned: pd.DataFrame, config: ForwardConfig) -> tuple[pd.DataFrame, dict[str, int]]:
-    """(Act-On rows: one column per mapped heading plus ``list_name``, counts of rows not routed).
+    """(Act-On rows: one column per mapped heading plus ``list_name`` and ``netsuite_id``, not-routed counts).
+
+    ``netsuite_id`` rides along for the state store and reports; the upload writes ``config.headings`` only.
 
     Rows whose stage has no list (or unaffiliated rows when ``unaffiliated`` is null) are left out and
     counted as ``not_routed:<STAGE>`` / ``not_routed:unaffiliated``. The input index is kept so callers
@@ -44,6 +46,7 @@ def route_contacts(cleaned: pd.DataFrame, config: ForwardConfig) -> tuple[pd.Dat
         index=cleaned.index,
     )
     rows[LIST_NAME] = names
+    rows[NETSUITE_ID] = as_text(cleaned["id"])
     missing = names.isna()
     counts: dict[str, int] = {}
     if missing.any():
