@@ -1,0 +1,72 @@
+"""Helpers for the benchmark scripts: peak-RSS sampling, and updating one section of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
+_DOC_HEADER = (
+    "# Benchmarks\n\nEach section is written by its script (`python -m benchmarks.<name>`); "
+    "rerun the script to refresh it.\n"
+)
+
+
+class RssSampler:
+    """Sample this process's RSS every ``interval`` seconds in a thread; ``peak_growth_mb`` above the start.
+
+    ``mark(label)`` records the current RSS too, so a run can show whether memory grows with the rows read.
+    """
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self._process = psutil.Process(os.getpid())
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.start_rss = self.peak_rss = self._rss()
+        self.marks: dict[str, float] = {}
+
+    def _rss(self) -> int:
+        return self._process.memory_info().rss
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak_rss = max(self.peak_rss, self._rss())
+
+    def mark(self, label: str) -> None:
+        rss = self._rss()
+        self.peak_rss = max(self.peak_rss, rss)
+        self.marks[label] = (rss - self.start_rss) / 2**20
+
+    @property
+    def peak_growth_mb(self) -> float:
+        return (self.peak_rss - self.start_rss) / 2**20
+
+    def __enter__(self) -> RssSampler:
+        self.start_rss = self.peak_rss = self._rss()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def update_doc_section(key: str, markdown: str, path: Path = BENCHMARKS_DOC) -> Path:
+    """Replace the ``<!-- key:start -->…<!-- key:end -->`` block of the doc (append it if absent)."""
+    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else _DOC_HEADER
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    text = pattern.sub(lambda _m: block, text) if pattern.search(text) else f"{text.rstrip()}\n\n{block}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,270 @@
+"""NetSuiteHook against the NetSuite sandbox on a free port: volume, governance, auth, mutations, writes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+import requests
+from requests_oauthlib import OAuth1
+
+from netsuite_acton.hooks.netsuite import NetSuiteHook
+from netsuite_acton.hooks.netsuite_errors import NetSuiteError
+from netsuite_acton.hooks.retries import RetryPolicy
+from sandbox.launcher import SandboxProcess
+from tests.support.sandboxes import env, running
+
+pytestmark = pytest.mark.integration
+
+BIG = 150_000
+SUITEQL_PATH = "/services/rest/query/v1/suiteql"
+
+
+@pytest.fixture(scope="module")
+def big() -> Iterator[SandboxProcess]:
+    with running("sandbox.netsuite", "--contacts", str(BIG), "--concurrency-limit", "4") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def small() -> Iterator[SandboxProcess]:
+    with running("sandbox.netsuite", "--contacts", "6000", "--concurrency-limit", "5") as sandbox:
+        yield sandbox
+
+
+def admin(sandbox: SandboxProcess, method: str, path: str, **kwargs: object) -> requests.Response:
+    response = requests.request(method, f"{sandbox.base_url}/_sandbox/{path}", timeout=30, **kwargs)
+    response.raise_for_status()
+    return response
+
+
+def configure(sandbox: SandboxProcess, **changes: object) -> None:
+    admin(sandbox, "POST", "config", json=changes)
+
+
+def sandbox_connection(sandbox: SandboxProcess, auth: str = "tba") -> dict:
+    params = {"auth": auth} if auth != "tba" else {}
+    conn = admin(sandbox, "GET", "connection", params=params).json()
+    if isinstance(conn.get("extra"), str):
+        conn["extra"] = json.loads(conn["extra"])
+    return conn
+
+
+@contextmanager
+def hook_on(sandbox: SandboxProcess, auth: str = "tba", **extra: object) -> Iterator[NetSuiteHook]:
+    """A hook on the sandbox's ready-made connection, with ``extra`` overriding connection fields."""
+    conn = sandbox_connection(sandbox, auth)
+    conn["extra"] = {**conn["extra"], **extra}
+    with env({"AIRFLOW_CONN_NETSUITE_IT": json.dumps(conn)}):
+        yield NetSuiteHook(
+            "netsuite_it", retry_policy=RetryPolicy(max_attempts=12, initial_wait=0.05, max_wait=2)
+        )
+
+
+def contact_count(hook: NetSuiteHook) -> int:
+    return int(hook.suiteql("SELECT COUNT(*) AS n FROM contact c", limit=1)["items"][0]["n"])
+
+
+def extract_all(hook: NetSuiteHook, **kwargs: object) -> pd.DataFrame:
+    frames = list(hook.extract_contacts(**kwargs))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id"])
+
+
+# --- volume and governance ----------------------------------------------------------------------------
+
+
+def test_150k_contacts_come_out_exactly_once_within_the_cap(big: SandboxProcess) -> None:
+    configure(big, latency_ms=10, concurrency_limit=4)
+    admin(big, "POST", "reset", json={"stats_only": True})
+    with hook_on(big, max_concurrency=4) as hook:
+        expected = contact_count(hook)
+        frames = list(hook.extract_contacts(chunk_rows=25_000))
+    assert expected == BIG
+    assert all(len(frame) <= 25_000 for frame in frames)
+    ids = pd.concat([frame["id"] for frame in frames], ignore_index=True)
+    assert len(ids) == expected
+    assert ids.is_unique
+    stats = admin(big, "GET", "stats").json()
+    assert stats["max_in_flight"] <= 4
+
+
+def test_429_storm_loses_no_page(small: SandboxProcess) -> None:
+    configure(small, latency_ms=30, concurrency_limit=2)
+    try:
+        with hook_on(small, max_concurrency=6) as hook:
+            expected = contact_count(hook)
+            everything = extract_all(hook, chunk_rows=1_000)
+            throttled = hook.limiter.throttled_count
+    finally:
+        configure(small, latency_ms=0, concurrency_limit=5)
+    assert throttled > 0, "the storm did not happen: the test proves nothing"
+    assert len(everything) == expected
+    assert everything["id"].is_unique
+
+
+def test_faults_are_retried_and_signed_afresh(small: SandboxProcess) -> None:
+    configure(small, error_503_rate=0.2, error_500_rate=0.1)
+    try:
+        with hook_on(small) as hook:
+            expected = contact_count(hook)
+            everything = extract_all(hook)
+    finally:
+        configure(small, error_503_rate=0.0, error_500_rate=0.0)
+    assert len(everything) == expected
+    assert everything["id"].is_unique
+
+
+# --- authentication -----------------------------------------------------------------------------------
+
+
+def test_wrong_credentials_are_rejected_clearly(small: SandboxProcess) -> None:
+    with hook_on(small, token_secret="not-the-secret") as hook:
+        with pytest.raises(NetSuiteError) as info:
+            hook.suiteql("SELECT c.id FROM contact c", limit=1)
+        ok, message = hook.test_connection()
+    assert info.value.status == 401
+    assert "not-the-secret" not in str(info.value)
+    assert not ok
+    assert "401" in message
+
+
+def _signed(
+    sandbox: SandboxProcess, signature_method: str = "HMAC-SHA256"
+) -> tuple[requests.Session, requests.PreparedRequest]:
+    extra = sandbox_connection(sandbox)["extra"]
+    session = requests.Session()
+    session.auth = OAuth1(
+        extra["consumer_key"],
+        extra["consumer_secret"],
+        extra["token_id"],
+        extra["token_secret"],
+        signature_method=signature_method,
+        realm=extra["account_id"].upper(),
+    )
+    request = requests.Request(
+        "POST",
+        f"{sandbox.base_url}{SUITEQL_PATH}",
+        params={"limit": 1, "offset": 0},
+        json={"q": "SELECT c.id FROM contact c"},
+        headers={"Prefer": "transient"},
+    )
+    return session, session.prepare_request(request)
+
+
+def _error_code(response: requests.Response) -> str:
+    body = response.json()
+    details = body.get("o:errorDetails") or [{}]
+    return details[0].get("o:errorCode") or body.get("o:errorCode") or ""
+
+
+def test_reused_nonce_is_rejected(small: SandboxProcess) -> None:
+    session, prepared = _signed(small)
+    assert session.send(prepared, timeout=30).status_code == 200
+    replay = session.send(prepared, timeout=30)
+    assert replay.status_code == 401
+    assert _error_code(replay) == "INVALID_LOGIN_ATTEMPT"
+
+
+def test_tampered_signature_is_rejected(small: SandboxProcess) -> None:
+    session, prepared = _signed(small)
+    header = prepared.headers["Authorization"]
+    header = header.decode() if isinstance(header, bytes) else header
+    prepared.headers["Authorization"] = re.sub(r'oauth_signature="[^"]+"', 'oauth_signature="AAAA"', header)
+    assert session.send(prepared, timeout=30).status_code == 401
+    session, prepared = _signed(small)
+    prepared.url = prepared.url.replace("limit=1", "limit=2")  # signed for limit=1
+    assert session.send(prepared, timeout=30).status_code == 401
+
+
+def test_hmac_sha1_is_rejected(small: SandboxProcess) -> None:
+    session, prepared = _signed(small, "HMAC-SHA1")
+    assert session.send(prepared, timeout=30).status_code == 401
+
+
+def test_m2m_works(small: SandboxProcess) -> None:
+    with hook_on(small, auth="m2m") as hook:
+        assert hook.settings.auth_method == "m2m"
+        expected = contact_count(hook)
+        everything = extract_all(hook)
+        fetches = hook.get_conn().auth.fetch_count
+    assert len(everything) == expected
+    assert fetches == 1
+
+
+def test_m2m_with_an_unknown_certificate_is_rejected(small: SandboxProcess) -> None:
+    with (
+        hook_on(small, auth="m2m", certificate_id="some-other-cert") as hook,
+        pytest.raises(NetSuiteError) as info,
+    ):
+        hook.suiteql("SELECT c.id FROM contact c", limit=1)
+    assert info.value.status in (400, 401)
+
+
+# --- records modified during an extraction ------------------------------------------------------------
+
+
+def test_contacts_modified_during_extraction_are_caught_next_run(small: SandboxProcess) -> None:
+    """The operator's contract: watermark = extraction start minus a lookback; run 1 + run 2 = the truth."""
+    configure(small, latency_ms=40, mutator_per_second=150)
+    try:
+        with hook_on(small, max_concurrency=2) as hook:
+            started = datetime.now(UTC)
+            first = extract_all(hook)
+            configure(small, mutator_per_second=0)
+            second = extract_all(hook, modified_since=started - timedelta(minutes=1))
+            truth = extract_all(hook)
+    finally:
+        configure(small, latency_ms=0, mutator_per_second=0)
+    changed = truth[truth["lastmodifieddate"] >= pd.Timestamp(started)]
+    assert len(changed) > 20, "the mutator did not modify enough contacts for the test to mean anything"
+    assert set(changed["id"]) <= set(second["id"])
+    merged = (
+        pd.concat([first, second], ignore_index=True)
+        .sort_values("lastmodifieddate", kind="stable")
+        .drop_duplicates("id", keep="last")
+        .set_index("id")
+        .sort_index()
+    )
+    truth = truth.set_index("id").sort_index()
+    pd.testing.assert_frame_equal(merged, truth, check_like=True)
+
+
+# --- writes and preflight -----------------------------------------------------------------------------
+
+
+def test_update_records_reports_a_locked_record_without_blocking_others(small: SandboxProcess) -> None:
+    with hook_on(small) as hook:
+        ids = [
+            item["id"] for item in hook.suiteql("SELECT c.id FROM contact c ORDER BY c.id", limit=4)["items"]
+        ]
+        admin(small, "POST", "locks", json={"record_type": "contact", "ids": [int(ids[1])], "locked": True})
+        try:
+            results = hook.update_records(
+                "contact", [(rid, {"custentity_acton_score": 40 + n}) for n, rid in enumerate(ids)]
+            )
+        finally:
+            admin(
+                small, "POST", "locks", json={"record_type": "contact", "ids": [int(ids[1])], "locked": False}
+            )
+        assert [r.ok for r in results] == [True, False, True, True]
+        assert results[1].error_code == "USER_ERROR"
+        assert results[1].status == 400
+        unknown = hook.update_records("contact", [(ids[0], {"custentity_no_such_field": 1})])[0]
+        assert (unknown.ok, unknown.error_code) == (False, "NONEXISTENT_FIELD")
+        assert hook.get_record("contact", ids[2])["custentity_acton_score"] == 42
+    assert admin(small, "GET", f"contacts/{ids[3]}").json()["custentity_acton_score"] == 43
+
+
+def test_preflight_passes_and_names_a_missing_field(small: SandboxProcess) -> None:
+    with hook_on(small) as hook:
+        good = hook.preflight(customer_fields=("custentity_acton_lead_score",))
+        assert good.ok, good.summary()
+        bad = hook.preflight(contact_fields=("custentity_acton_score", "custentity_not_there"))
+    assert [check.name for check in bad.problems] == ["field contact.custentity_not_there"]
+    with pytest.raises(Exception, match="custentity_not_there"):
+        bad.raise_for_problems()
