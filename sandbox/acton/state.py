@@ -27,7 +27,7 @@ class Sandbox:
     def __post_init__(self) -> None:
         self.stats = Stats()
         self.faults = Faults()
-        self.store = ListStore(self.settings.score_field)
+        self.store = ListStore(lambda: self.settings.score_field)
         self.tokens = TokenRegistry(self.settings, self.stats)
         self.limiter = CallLimiter(self.settings, self.stats)
         self.jobs = JobRunner(self.faults, lambda: self.settings.job_seconds)

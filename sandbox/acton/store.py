@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sandbox.acton.emails import email_key
@@ -162,8 +162,8 @@ class ContactList:
 class ListStore:
     """All lists of the account, with Act-On style ids ``l-0001``, ``l-0002``..."""
 
-    def __init__(self, score_field: str) -> None:
-        self.default_score_field = score_field
+    def __init__(self, default_score_field: Callable[[], str]) -> None:
+        self.default_score_field = default_score_field
         self._lists: dict[str, ContactList] = {}
         self._next = 1
         self._lock = threading.Lock()
@@ -187,7 +187,7 @@ class ListStore:
                 folder or "Uploaded Lists",
                 list(headings),
                 email,
-                score_field or self.default_score_field,
+                score_field or self.default_score_field(),
             )
             self._lists[list_id] = contact_list
         return contact_list
