@@ -6,7 +6,7 @@ asynchronous job whose id the client polls at ``/api/1/list/{jobid}/status``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -105,16 +105,9 @@ def download(
     }
 
 
-def _positions(target: ContactList, modafter: int | None) -> range | list[int]:
-    """Row positions to download, all or those modified after ``modafter`` (unix ms); cached per version."""
-    if modafter is None:
-        return range(len(target.rows))
-    cached = getattr(target, "_modafter_cache", None)
-    if cached and cached[0] == (modafter, target.version):
-        return cached[1]
-    positions = [p for p, stamp in enumerate(target.modified) if stamp > modafter]
-    target._modafter_cache = ((modafter, target.version), positions)  # type: ignore[attr-defined]
-    return positions
+def _positions(target: ContactList, modafter: int | None) -> Sequence[int]:
+    """Row positions to download: all, or those modified after ``modafter`` (unix ms)."""
+    return range(len(target.rows)) if modafter is None else target.modified_after(modafter)
 
 
 def _csv_chunks(headers: list[str], data: list[list[str]], size: int = 20_000) -> Iterator[str]:

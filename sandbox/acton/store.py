@@ -60,6 +60,7 @@ class ContactList:
     next_number: int = 1
     last_modified: int = field(default_factory=now_ms)
     version: int = 0
+    _modified_cache: tuple[tuple[int, int] | None, list[int]] = field(default=(None, []), repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -120,6 +121,14 @@ class ContactList:
             self.version += 1
         return changed
 
+    def modified_after(self, stamp: int) -> list[int]:
+        """Positions of rows changed after ``stamp`` (ms); cached per list version, since clients page
+        through the same filter a thousand rows at a time."""
+        key = (stamp, self.version)
+        if self._modified_cache[0] != key:
+            self._modified_cache = (key, [p for p, m in enumerate(self.modified) if m > stamp])
+        return self._modified_cache[1]
+
     def keep_only(self, keep: Iterable[int]) -> int:
         """Drop every row whose position is not in ``keep`` (REPLACE); return how many were dropped."""
         kept = sorted(set(keep))
@@ -155,7 +164,6 @@ class ContactList:
             "listingType": "CONTACT_LIST",
             "size": len(self.rows),
             "tsLastModified": self.last_modified,
-            "emailColumn": self.email_heading,
         }
 
 
