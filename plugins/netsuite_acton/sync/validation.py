@@ -102,11 +102,24 @@ class SuiteValidator:
                 analytics_enabled=False,
                 progress_bars=ProgressBarsConfig(globally=False),
             )
+            from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+            # GX logs and DROPS an expectation it cannot build; a typo must fail instead of disabling a rule
+            for number, spec in enumerate(self._definition["expectations"]):
+                try:
+                    ExpectationConfiguration(**spec).to_domain_obj()
+                except Exception as exc:  # GX raises many types for a malformed expectation
+                    message = " ".join(str(exc).split())
+                    raise SuiteError(
+                        f"{self.suite_path}: expectations[{number}] ({spec.get('type')}) is not valid: {message}"
+                    ) from exc
             context = gx.get_context(mode="ephemeral", project_config=project)
             try:
                 suite = context.suites.add(gx.ExpectationSuite(**self._definition))
-            except Exception as exc:  # GX raises many types for a malformed suite
+            except Exception as exc:
                 raise SuiteError(f"{self.suite_path}: not a valid expectation suite: {exc}") from exc
+            if len(suite.expectations) != len(self._definition["expectations"]):
+                raise SuiteError(f"{self.suite_path}: GX could not load every expectation of the suite")
             asset = context.data_sources.add_pandas("sync").add_dataframe_asset("chunk")
             self._gx = (asset.add_batch_definition_whole_dataframe("whole"), suite)
         return self._gx
@@ -128,9 +141,9 @@ class SuiteValidator:
         failed_rows: dict[str, pd.Series] = {}
         for outcome in result.results:
             config = outcome.expectation_config
-            if (outcome.exception_info or {}).get("raised_exception"):
-                message = outcome.exception_info.get("exception_message")
-                raise SuiteError(f"{self.suite_path}: {config.type} on {config.kwargs}: {message}")
+            message = _exception_message(outcome.exception_info)
+            if message:
+                raise SuiteError(f"{self.suite_path}: {config.type} on {dict(config.kwargs)}: {message}")
             reason = _reason({"type": config.type, "kwargs": config.kwargs, "meta": config.meta})
             indices = outcome.result.get("unexpected_index_list") or []
             if indices:
@@ -144,6 +157,16 @@ class SuiteValidator:
         ordered = [(reason, failed_rows[reason]) for reason in order if reason in failed_rows]
         statistics = {**dict(result.statistics), "rows": len(view), "gx_seconds": round(elapsed, 4)}
         return join_reasons(view.index, ordered), bool(result.success), statistics
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports an expectation that could not run (e.g. missing column) in one of two shapes."""
+    if not isinstance(info, Mapping):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    nested = [v for v in info.values() if isinstance(v, Mapping) and v.get("raised_exception")]
+    return str(nested[0].get("exception_message")) if nested else None
 
 
 def _split(frame: pd.DataFrame, view: pd.DataFrame, validator: SuiteValidator) -> ValidationOutcome:

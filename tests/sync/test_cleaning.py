@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from netsuite_acton.sync import cleaning
+from netsuite_acton.sync.cleaning import (
+    clean_contacts,
+    make_csv_safe,
+    neutralise_csv_injection,
+    normalise_phones,
+    tidy_text,
+    truncate,
+    validate_emails,
+)
+from netsuite_acton.sync.contract import REASONS
+from netsuite_acton.sync.routing import route_contacts
+
+
+def test_emails_trimmed_lowercased_and_validated() -> None:
+    emails, reasons = validate_emails(
+        pd.Series(["  Zoë.Ünï@Example.COM ", "bad@@x.com", None, "   ", "=cmd@x.com", "a@x.test", "x@y.org"])
+    )
+    assert emails.tolist()[0] == "zoë.ünï@example.com"
+    assert emails.tolist()[-1] == "x@y.org"
+    assert reasons.tolist() == [
+        "",
+        "email_invalid",
+        "email_missing",
+        "email_missing",
+        "email_formula_prefix",
+        "email_invalid",
+        "",
+    ]
+
+
+def test_tidy_text_keeps_unicode_and_case() -> None:
+    out = tidy_text(
+        pd.Series([" Zoë \n", "Line1\nLine2\r\n\tEnd", "ŁUKASZ", "van der Berg", "a\x00b\u200bc", " ", None])
+    )
+    assert out.tolist()[:5] == ["Zoë", "Line1 Line2 End", "ŁUKASZ", "van der Berg", "a b c"]
+    assert out.isna().tolist()[5:] == [True, True]
+
+
+def test_tidy_text_normalises_unicode_form() -> None:
+    decomposed = "Zoe\u0308"  # e + combining diaeresis
+    assert tidy_text(pd.Series([decomposed])).iloc[0] == "Zoë"
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "unparseable", "extension"),
+    [
+        ("(415) 555-0123 ext. 22", "+14155550123", False, True),
+        ("+44 20 7946 0958", "+442079460958", False, False),
+        ("415.555.0123", "+14155550123", False, False),
+        ("1-800-FLOWERS", "+18003569377", False, False),
+        ("junk!!", None, True, False),
+        ("12", None, True, False),
+        ("x" * 10_000, None, True, False),
+        ("", None, False, False),
+        (None, None, False, False),
+    ],
+)
+def test_phones_to_e164(raw, e164, unparseable, extension) -> None:
+    numbers, bad, ext = normalise_phones(pd.Series([raw]), "US")
+    assert (None if pd.isna(numbers.iloc[0]) else numbers.iloc[0]) == e164
+    assert bool(bad.iloc[0]) is unparseable
+    assert bool(ext.iloc[0]) is extension
+
+
+def test_phone_default_region_applies() -> None:
+    numbers, _, _ = normalise_phones(pd.Series(["020 7946 0958"]), "GB")
+    assert numbers.iloc[0] == "+442079460958"
+
+
+def test_csv_injection_neutralised_idempotently() -> None:
+    raw = pd.Series(
+        ["=cmd|' /C calc'!A0", "+SUM(1)", "-2+3", "@A1", "\tx", "\rx", "ok", "+14155550123", None]
+    )
+    once, changed = neutralise_csv_injection(raw)
+    assert once.tolist()[:6] == ["'=cmd|' /C calc'!A0", "'+SUM(1)", "'-2+3", "'@A1", "'\tx", "'\rx"]
+    assert once.iloc[6] == "ok"
+    assert once.iloc[7] == "+14155550123"  # E.164 is not a formula
+    assert changed.sum() == 6
+    twice, changed_again = neutralise_csv_injection(once)
+    assert twice.equals(once)
+    assert changed_again.sum() == 0
+
+
+def test_truncate_counts() -> None:
+    out, cut = truncate(pd.Series(["x" * 10_000, "short", None]), 255)
+    assert out.str.len().tolist()[:2] == [255, 5]
+    assert cut.tolist() == [True, False, False]
+
+
+def test_clean_contacts_on_nasty_rows(nasty, forward) -> None:
+    result = clean_contacts(nasty, forward)
+    assert result.counts["inactive_skipped"] == 1
+    assert result.counts["phone_unparseable"] == 1
+    assert result.counts["phone_extension_dropped"] == 1
+    reasons = dict(zip(result.quarantine["id"], result.quarantine[REASONS], strict=True))
+    assert reasons == {
+        "2": "email_invalid",
+        "3": "email_missing",
+        "4": "email_formula_prefix",
+        "8": "email_missing",
+    }
+    # nothing lost: cleaned + quarantined + skipped = input
+    assert len(result.frame) + len(result.quarantine) + result.counts["inactive_skipped"] == len(nasty)
+    cleaned = result.frame.set_index("id")
+    assert cleaned.loc["1", "email"] == "zoë.ünï@example.com"
+    assert cleaned.loc["1", "firstname"] == "Zoë"
+    assert cleaned.loc["1", "phone"] == "+14155550123"
+    assert cleaned.loc["1", "companyname"] == 'Acme, "Inc"'
+    assert cleaned.loc["7", "lastname"] == "Line1 Line2 End"
+    assert cleaned.loc["7", "stage"] == "PROSPECT"
+    assert pd.isna(cleaned.loc["7", "mobilephone"])
+    # the quarantine keeps the original values for humans to fix
+    assert result.quarantine.set_index("id").loc["4", "email"] == "=cmd@example.com"
+
+
+def test_inactive_kept_when_configured(nasty, forward) -> None:
+    keep = forward.model_copy(update={"include_inactive": True})
+    result = clean_contacts(nasty, keep)
+    assert "6" in set(result.frame["id"])
+    assert "inactive_skipped" not in result.counts
+
+
+def test_inactive_flags_as_text(nasty, forward) -> None:
+    nasty["isinactive"] = ["F", "F", "F", "F", "F", "T", "f", None]
+    result = clean_contacts(nasty, forward)
+    assert result.counts["inactive_skipped"] == 1
+
+
+def test_make_csv_safe_neutralises_then_truncates(nasty, forward) -> None:
+    nasty.loc[nasty["id"] == "1", "lastname"] = "=" + "y" * 300
+    rows, _ = route_contacts(clean_contacts(nasty, forward).frame, forward)
+    safe, counts = make_csv_safe(rows, forward)
+    assert counts["truncated:First Name"] == 1
+    assert counts["truncated:Last Name"] == 1
+    assert counts[cleaning.CSV_NEUTRALISED] == 2  # title of 5, last name of 1
+    by_id = safe.set_index("NetSuite Contact ID")
+    assert by_id.loc["5", "Job Title"] == "'=cmd|' /C calc'!A0"
+    assert by_id.loc["5", "First Name"] == "x" * 255
+    assert by_id.loc["1", "Last Name"].startswith("'=")
+    assert len(by_id.loc["1", "Last Name"]) == 255
+    assert by_id.loc["1", "Business Phone"] == "+14155550123"
+    again, again_counts = make_csv_safe(safe, forward)
+    assert again.equals(safe)
+    assert again_counts[cleaning.CSV_NEUTRALISED] == 0
+
+
+def test_per_heading_max_length(nasty, config) -> None:
+    from netsuite_acton.sync.config import FieldSpec
+
+    mapping = dict(config.forward.mapping)
+    mapping["Job Title"] = FieldSpec(column="title", max_length=5)
+    forward = config.forward.model_copy(update={"mapping": mapping})
+    rows, _ = route_contacts(clean_contacts(nasty, forward).frame, forward)
+    safe, counts = make_csv_safe(rows, forward)
+    assert safe.set_index("NetSuite Contact ID").loc["5", "Job Title"] == "'=cmd"
+    assert counts["truncated:Job Title"] == 1
