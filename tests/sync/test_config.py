@@ -33,7 +33,8 @@ def test_project_yaml_loads(config) -> None:
     ]
     assert config.reverse_lists == fwd.routed_lists
     assert config.reverse.score_range == (0.0, 100.0)
-    assert config.expectations.contacts.is_absolute() and config.expectations.contacts.exists()
+    assert config.expectations.contacts.is_absolute()
+    assert config.expectations.contacts.exists()
     assert config.expectations.scores.exists()
 
 
@@ -56,7 +57,8 @@ def test_unknown_stage_and_column(raw) -> None:
     raw["forward"]["mapping"]["Fax"] = "fax"
     message = _error(raw)
     assert "forward.routing.by_stage.LEED: this key is not allowed" in message
-    assert "forward.mapping.Fax.column" in message and "'fax'" in message
+    assert "forward.mapping.Fax.column" in message
+    assert "'fax'" in message
     assert "2 problem(s)" in message
 
 

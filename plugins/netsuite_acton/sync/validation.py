@@ -110,9 +110,8 @@ class SuiteValidator:
                     ExpectationConfiguration(**spec).to_domain_obj()
                 except Exception as exc:  # GX raises many types for a malformed expectation
                     message = " ".join(str(exc).split())
-                    raise SuiteError(
-                        f"{self.suite_path}: expectations[{number}] ({spec.get('type')}) is not valid: {message}"
-                    ) from exc
+                    where = f"expectations[{number}] ({spec.get('type')})"
+                    raise SuiteError(f"{self.suite_path}: {where} is not valid: {message}") from exc
             context = gx.get_context(mode="ephemeral", project_config=project)
             try:
                 suite = context.suites.add(gx.ExpectationSuite(**self._definition))
