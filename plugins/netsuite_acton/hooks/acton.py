@@ -510,9 +510,10 @@ class ActOnHook(HttpHook):
         if frame.empty:
             return result
         if align_headings:
-            frame = self._align_headings(list_id, frame, put_empty_values)
+            headings = self._align_headings(list_id, frame, put_empty_values)
+        else:
+            headings = [str(c) for c in frame.columns]
         rejected: list[pd.DataFrame] = []
-        headings = [str(c) for c in frame.columns]
         fields = {
             "headings": "Y",
             "fieldseparator": "COMMA",
@@ -523,7 +524,7 @@ class ActOnHook(HttpHook):
             ),
             "putEmptyValues": "Y" if put_empty_values else "N",
         }
-        for part, rows in split_csv(frame, max_upload_bytes):
+        for part, rows in split_csv(frame, max_upload_bytes, columns=headings):
             result.uploads += 1
             details = self._merge_part(list_id, fields, part, mode, result.uploads)
             self._add_counts(result, details)
@@ -543,15 +544,15 @@ class ActOnHook(HttpHook):
         result.calls = self.calls_made - calls_before
         return result
 
-    def _align_headings(self, list_id: str, frame: pd.DataFrame, put_empty_values: bool) -> pd.DataFrame:
-        """The frame with exactly the list's headings (Act-On has no column mapping), or a clear error."""
+    def _align_headings(self, list_id: str, frame: pd.DataFrame, put_empty_values: bool) -> list[str]:
+        """The list's headings, to upload the frame under (Act-On has no column mapping), or a clear error."""
         list_headings = self.list_headings(list_id)
         unknown = [str(c) for c in frame.columns if c not in list_headings]
         if unknown:
             raise ActOnError(None, "HEADINGS_MISMATCH", f"list {list_id} has no heading(s) {unknown}")
         missing = [h for h in list_headings if h not in frame.columns]
         if not missing:
-            return frame
+            return [str(c) for c in frame.columns]
         if put_empty_values:
             raise ActOnError(
                 None,
@@ -562,7 +563,7 @@ class ActOnHook(HttpHook):
         self.log.info(
             "List %s has %d heading(s) the frame lacks; sent empty, left unchanged", list_id, len(missing)
         )
-        return frame.assign(**dict.fromkeys(missing, ""))[list_headings]
+        return list_headings
 
     def _merge_part(
         self, list_id: str, fields: dict[str, str], part: IO[bytes], mode: str, number: int

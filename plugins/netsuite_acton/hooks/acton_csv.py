@@ -49,20 +49,24 @@ def header_csv(headings: Sequence[str]) -> bytes:
 
 
 def split_csv(
-    frame: pd.DataFrame, max_bytes: int, rows_per_block: int = 20_000
+    frame: pd.DataFrame, max_bytes: int, rows_per_block: int = 20_000, columns: Sequence[str] | None = None
 ) -> Iterator[tuple[IO[bytes], int]]:
     """Yield ``(file, rows)`` CSV parts, each with the header and at most ``max_bytes`` long.
+
+    ``columns`` reorders the frame's columns and adds the missing ones as empty cells, block by block
+    (no copy of the whole frame).
 
     The frame is encoded a block of rows at a time and parts are written to temporary files, so memory
     stays flat whatever the row count. A part is closed when the next block would not fit; a block
     larger than the limit on its own is halved until it fits (a single row over the limit is an error).
     Each yielded file is positioned at 0 and closed once the consumer asks for the next part.
     """
-    header = csv_bytes(frame.iloc[0:0], header=True)
+    columns = list(columns) if columns is not None else list(frame.columns)
+    header = header_csv(columns)
     if len(header) >= max_bytes:
         raise ValueError(f"the CSV header alone is {len(header)} bytes, over the {max_bytes}-byte limit")
     part: _Part | None = None
-    for block, rows in _blocks(frame, max_bytes - len(header), rows_per_block):
+    for block, rows in _blocks(frame, columns, max_bytes - len(header), rows_per_block):
         if part is not None and part.size + len(block) > max_bytes:
             yield part.finish()
             part.file.close()
@@ -75,12 +79,16 @@ def split_csv(
         part.file.close()
 
 
-def _blocks(frame: pd.DataFrame, budget: int, rows_per_block: int) -> Iterator[tuple[bytes, int]]:
+def _blocks(
+    frame: pd.DataFrame, columns: list[str], budget: int, rows_per_block: int
+) -> Iterator[tuple[bytes, int]]:
     """CSV blocks of at most ``budget`` bytes each, halving the block when a block is too big."""
     start = 0
     step = max(1, rows_per_block)
     while start < len(frame):
         chunk = frame.iloc[start : start + step]
+        if list(chunk.columns) != columns:
+            chunk = chunk.reindex(columns=columns, fill_value="")
         block = csv_bytes(neutralise_formulas(chunk), header=False)
         if len(block) > budget:
             if step == 1:
