@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +22,15 @@ ADMIN_PREFIX = "/_sandbox"
 def create_app(settings: Settings | None = None) -> FastAPI:
     sandbox = Sandbox(settings or Settings())
     sandbox.seed()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """Remove staged uploads and rejected-row files when the server stops."""
+        yield
+        sandbox.jobs.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Act-On sandbox",
         docs_url="/_sandbox/docs",
         openapi_url="/_sandbox/openapi.json",

@@ -7,6 +7,7 @@ passed, so clients must poll even though the sandbox does the work in well under
 
 from __future__ import annotations
 
+import atexit
 import csv
 import json
 import os
@@ -51,6 +52,7 @@ class JobRunner:
         self.faults = faults
         self.job_seconds = job_seconds
         self.folder = Path(tempfile.mkdtemp(prefix="acton-sandbox-"))
+        atexit.register(self.close)  # also when no server lifespan runs (e.g. a TestClient without ``with``)
         self._jobs: dict[str, Job] = {}
         self._next = 15_960_001
         self._lock = threading.Lock()

@@ -166,7 +166,8 @@ async def merge_into_list(request: Request, listid: str) -> dict:
     target = sandbox.store.get(listid)
     upload = await read_upload(request)
     try:
-        mode, put_empty, order = _merge_plan(target, upload)
+        mode, put_empty, file_headings = _merge_plan(target, upload)
+        order = column_order(target.headings, file_headings)
     except Exception:
         upload.discard()
         raise
@@ -174,13 +175,12 @@ async def merge_into_list(request: Request, listid: str) -> dict:
     def work(reject: Reject) -> MergeResult:
         return _merge_file(target, upload, mode, put_empty, order, reject)
 
-    headings = read_headings(upload.path, upload.format) if upload.format.headings else target.headings
-    job = sandbox.jobs.submit("merge", listid, work, headings, upload.discard)
+    job = sandbox.jobs.submit("merge", listid, work, file_headings, upload.discard)
     return {"status": "success", "message": "Upload completed", "jobId": job.id}
 
 
-def _merge_plan(target: ContactList, upload: Upload) -> tuple[str, bool, list[int] | None]:
-    """Check the merge spec and headings now, so mistakes are 400s rather than failed jobs."""
+def _merge_plan(target: ContactList, upload: Upload) -> tuple[str, bool, list[str]]:
+    """Mode, putEmptyValues and the file's headings, checked now so mistakes are 400s, not failed jobs."""
     specs = upload.json_field("mergespecs")
     if not isinstance(specs, list) or len(specs) != 1 or not isinstance(specs[0], dict):
         raise ActOnError(INVALID_MERGE_DESTINATION, "mergespecs must be a JSON list with one merge spec")
@@ -202,8 +202,7 @@ def _merge_plan(target: ContactList, upload: Upload) -> tuple[str, bool, list[in
             MERGE_COLUMN_MISSING,
             f"The merge key must be the list's email column {target.email_heading!r}, not {key!r}",
         )
-    order = column_order(target.headings, file_headings)
-    return mode, upload.flag("putEmptyValues"), order
+    return mode, upload.flag("putEmptyValues"), file_headings
 
 
 def _merge_file(
