@@ -1,0 +1,261 @@
+"""The admin API under ``/_sandbox/``: loopback callers only, no auth, never governed.
+
+Tests, the demo and the benchmarks arrange the account through it: data in (SuiteQL field names,
+timestamps ISO-8601 UTC), custom fields, locks, runtime knobs, and counters out. README.md lists the routes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+
+from sandbox.netsuite import seed
+from sandbox.netsuite.context import Sandbox, base_url, get_sandbox
+from sandbox.netsuite.schema import STAGE_BY_SEARCHSTAGE, STAGES
+from sandbox.server import require_loopback
+
+router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_loopback)])
+
+
+def _bad(message: str) -> HTTPException:
+    return HTTPException(status_code=400, detail=message)
+
+
+@router.get("/health")
+async def health(request: Request) -> dict[str, Any]:
+    sandbox = get_sandbox(request)
+    counts = await sandbox.store.run(sandbox.store.counts)
+    return {
+        "status": "ok",
+        "account_id": sandbox.settings.account_id,
+        "contacts": counts["contact"],
+        "customers": counts["customer"],
+    }
+
+
+@router.get("/connection")
+async def connection(request: Request, auth: str = "tba") -> dict[str, Any]:
+    """A ready-made Airflow connection (``AIRFLOW_CONN_...`` JSON) for the NetSuite hook."""
+    sandbox = get_sandbox(request)
+    settings = sandbox.settings
+    extra: dict[str, Any] = {"account_id": settings.account_id}
+    if auth == "tba":
+        extra.update(
+            auth_method="tba",
+            consumer_key=settings.consumer_key,
+            consumer_secret=settings.consumer_secret,
+            token_id=settings.token_id,
+            token_secret=settings.token_secret,
+        )
+    elif auth == "m2m":
+        keys = sandbox.auth.keys
+        extra.update(
+            auth_method="m2m",
+            client_id=settings.client_id,
+            certificate_id=settings.certificate_id,
+            private_key=keys.private_key_pem,
+            algorithm=keys.default_algorithm,
+        )
+    else:
+        raise _bad("auth must be 'tba' or 'm2m'")
+    # the whole account budget: the sandbox has no other integration competing for it
+    extra.update(
+        timezone=settings.timezone, max_concurrency=sandbox.runtime.concurrency_limit, timeout=60, verify=True
+    )
+    return {"conn_type": "netsuite", "host": base_url(request), "extra": extra}
+
+
+def _to_epoch(sandbox: Sandbox, value: object, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    try:
+        return sandbox.clock.parse_iso(str(value))
+    except ValueError as exc:
+        raise _bad(f"{name}: {value!r} is not an ISO-8601 timestamp") from exc
+
+
+def admin_rows(sandbox: Sandbox, table: str, rows: Any) -> list[dict[str, object]]:
+    """Validate and convert admin rows (SuiteQL names) into stored values."""
+    if not isinstance(rows, list):
+        raise _bad("send a JSON array of records")
+    fields = sandbox.schema.fields(table)
+    now = int(time.time())
+    out = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _bad(f"record {index} is not an object")
+        row = {key.lower(): value for key, value in row.items()}
+        extra = set(row) - set(fields) - ({"stage"} if table == "customer" else set())
+        if extra:
+            raise _bad(f"record {index}: unknown fields {sorted(extra)} for {table}")
+        if not isinstance(row.get("id"), int) or isinstance(row.get("id"), bool):
+            raise _bad(f"record {index}: 'id' must be an integer")
+        stored: dict[str, object] = {}
+        for name, spec in fields.items():
+            value = row.get(name)
+            if spec.generated or value is None:
+                continue
+            if spec.temporal:
+                stored[name] = _to_epoch(sandbox, value, name)
+            elif spec.type == "checkbox":
+                stored[name] = "T" if value in (True, "T", "t", "true") else "F"
+            elif spec.type in ("id", "integer", "ref"):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise _bad(f"record {index}: {name} must be an integer")
+                stored[name] = value
+            else:
+                stored[name] = value if isinstance(value, str) else str(value)
+        stored.setdefault("lastmodifieddate", now)
+        stored.setdefault("datecreated", stored["lastmodifieddate"])
+        if table == "customer":
+            _customer_stage(row, stored, index)
+        elif not stored.get("entityid"):
+            name = f"{row.get('firstname') or ''} {row.get('lastname') or ''}".strip()
+            stored["entityid"] = name or row.get("email") or str(row["id"])
+        out.append(stored)
+    return out
+
+
+def _customer_stage(row: dict[str, Any], stored: dict[str, object], index: int) -> None:
+    stage = str(row.get("stage") or STAGE_BY_SEARCHSTAGE.get(str(row.get("searchstage")), "")).upper()
+    if stage not in STAGES:
+        raise _bad(f"record {index}: stage must be one of {', '.join(STAGES)}")
+    if not row.get("companyname"):
+        raise _bad(f"record {index}: companyname is required")
+    stored["searchstage"], stored["entitystatus"], _ = STAGES[stage]
+    stored.setdefault("entityid", row["companyname"])
+
+
+async def _upsert(request: Request, table: str, rows: Any) -> dict[str, int]:
+    sandbox = get_sandbox(request)
+    converted = admin_rows(sandbox, table, rows)
+    count = await sandbox.store.run(sandbox.store.upsert, table, converted)
+    return {"upserted": count}
+
+
+@router.post("/contacts")
+async def post_contacts(request: Request, rows: Any = Body(...)) -> dict[str, int]:  # noqa: B008
+    return await _upsert(request, "contact", rows)
+
+
+@router.post("/customers")
+async def post_customers(request: Request, rows: Any = Body(...)) -> dict[str, int]:  # noqa: B008
+    return await _upsert(request, "customer", rows)
+
+
+async def _raw_row(request: Request, table: str, record_id: int) -> dict[str, Any]:
+    sandbox = get_sandbox(request)
+
+    def read() -> dict[str, Any] | None:
+        row = sandbox.store.get_row(table, record_id)
+        if row is None:
+            return None
+        for name, spec in sandbox.schema.fields(table).items():
+            if spec.temporal:
+                row[name] = sandbox.clock.iso_utc(row.get(name))
+        if table == "customer":
+            row["stage"] = STAGE_BY_SEARCHSTAGE.get(row.get("searchstage") or "")
+        row["locked"] = sandbox.store.is_locked(table, record_id)
+        return row
+
+    row = await sandbox.store.run(read)
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"no {table} with id {record_id}")
+    return row
+
+
+@router.get("/contacts/{record_id}")
+async def get_contact(request: Request, record_id: int) -> dict[str, Any]:
+    return await _raw_row(request, "contact", record_id)
+
+
+@router.get("/customers/{record_id}")
+async def get_customer(request: Request, record_id: int) -> dict[str, Any]:
+    return await _raw_row(request, "customer", record_id)
+
+
+@router.post("/fields")
+async def post_field(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+    """``{"record_type": "contact", "id": "custentity_x", "type": "integer"}``: idempotent."""
+    sandbox = get_sandbox(request)
+    table = str(body.get("record_type", "contact"))
+    try:
+        spec, created = sandbox.schema.add_custom(
+            table, str(body.get("id", "")), str(body.get("type", "text"))
+        )
+    except ValueError as exc:
+        raise _bad(str(exc)) from exc
+    if created:
+        await sandbox.store.run(sandbox.store.add_column, table, spec.name)
+    return {"record_type": table, "id": spec.name, "type": spec.type, "created": created}
+
+
+@router.post("/locks")
+async def post_locks(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+    """``{"record_type": "contact", "ids": [1, 2], "locked": true}``: PATCHes of locked records fail."""
+    sandbox = get_sandbox(request)
+    table = str(body.get("record_type", "contact"))
+    ids = body.get("ids")
+    if (
+        table not in sandbox.schema.tables
+        or not isinstance(ids, list)
+        or not all(isinstance(i, int) for i in ids)
+    ):
+        raise _bad("send {'record_type': 'contact'|'customer', 'ids': [int, ...], 'locked': bool}")
+    locked = bool(body.get("locked", True))
+    await sandbox.store.run(sandbox.store.set_locked, table, ids, locked)
+    return {"record_type": table, "ids": ids, "locked": locked}
+
+
+@router.get("/config")
+async def get_config(request: Request) -> dict[str, Any]:
+    return get_sandbox(request).runtime.as_dict()
+
+
+@router.post("/config")
+async def post_config(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+    runtime = get_sandbox(request).runtime
+    try:
+        runtime.update(body)
+    except (TypeError, ValueError) as exc:
+        raise _bad(str(exc)) from exc
+    return runtime.as_dict()
+
+
+@router.get("/stats")
+async def stats(request: Request) -> dict[str, Any]:
+    return get_sandbox(request).stats.snapshot()
+
+
+@router.get("/mutations")
+async def mutations(request: Request, since: int = 0) -> dict[str, Any]:
+    """Contacts changed by the mutator after sequence number ``since`` (the last 100,000 are kept)."""
+    return get_sandbox(request).mutator.since(since)
+
+
+@router.post("/mutate")
+async def mutate(request: Request, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:  # noqa: B008
+    """Change ``count`` random contacts now (the mutator's work, on demand, for deterministic tests)."""
+    count = body.get("count", 1)
+    if not isinstance(count, int) or count < 0:
+        raise _bad("count must be a non-negative integer")
+    ids = await get_sandbox(request).mutator.mutate(count)
+    return {"ids": ids}
+
+
+@router.post("/reset")
+async def reset(request: Request, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:  # noqa: B008
+    """Zero the stats; with ``{"reseed": true, "contacts": N, "seed": S}`` also regenerate all data."""
+    sandbox = get_sandbox(request)
+    sandbox.stats.reset()
+    if body.get("reseed"):
+        contacts = int(body.get("contacts", sandbox.settings.contacts))
+        seed_value = int(body.get("seed", sandbox.settings.seed))
+        data = await sandbox.store.run(seed.generate, contacts, seed_value)
+        await sandbox.store.run(sandbox.store.load, data)
+    counts = await sandbox.store.run(sandbox.store.counts)
+    return {"reset": True, "contacts": counts["contact"], "customers": counts["customer"]}

@@ -1,0 +1,154 @@
+"""Governance: the account's concurrency limit, latency and injected faults, before every NetSuite route.
+
+It wraps the ASGI app (see :class:`sandbox.netsuite.app.NetSuiteApp`) rather than sitting in a Starlette
+middleware so that it sees uvicorn's own ``send`` and can drop a connection for real. The in-flight count
+is checked and incremented with no ``await`` in between, on the event loop's single thread, so the limit
+is exact: with C requests admitted, request C+1 gets the 429 (or, when told to, NetSuite's other answer
+under load, 401 "Invalid login attempt"). Latency is an ``asyncio.sleep`` while holding the slot, as a
+slow NetSuite holds your concurrency. The admin API (``/_sandbox/``) is not governed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from sandbox.netsuite.errors import concurrency_body, error_body, unauthorized
+from sandbox.netsuite.settings import RuntimeConfig, Settings
+from sandbox.netsuite.stats import Stats
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+GOVERNED_PREFIX = "/services/"
+_HTML_503 = (
+    b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>"
+    b"<h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. "
+    b"Please try again later.</p></body></html>"
+)
+
+
+class ConnectionDroppedError(ConnectionResetError):
+    """Raised instead of dropping when no socket is reachable (in-process TestClient)."""
+
+
+async def send_response(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
+    raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Governor:
+    """Admission (exact concurrency limit), latency with jitter, and faults, counted in :class:`Stats`."""
+
+    def __init__(
+        self, settings: Settings, runtime: RuntimeConfig, stats: Stats, rng: random.Random | None = None
+    ) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.stats = stats
+        self.rng = rng or random.Random()
+
+    @staticmethod
+    def governs(path: str) -> bool:
+        return path.startswith(GOVERNED_PREFIX)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
+        stats = self.stats
+        status: list[int | str] = ["dropped"]
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        stats.attempting += 1
+        stats.max_attempting = max(stats.max_attempting, stats.attempting)
+        try:
+            if stats.in_flight >= self.runtime.concurrency_limit:  # no await before the increment below
+                await self._reject(recording_send)
+                return
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+            try:
+                await self._delay()
+                if await self._inject_fault(recording_send, send):
+                    return
+                await app(scope, receive, recording_send)
+            finally:
+                stats.in_flight -= 1
+        finally:
+            stats.attempting -= 1
+            stats.record(scope["method"], scope["path"], status[0])
+
+    async def _reject(self, send: Send) -> None:
+        runtime = self.runtime
+        if runtime.unauthorized_under_load_rate and self.rng.random() < runtime.unauthorized_under_load_rate:
+            self.stats.unauthorized_under_load += 1
+            exc = unauthorized("rejected under load", self.settings.realm)
+            body = json.dumps(error_body(401, exc.code, exc.detail)).encode()
+            await send_response(
+                send, 401, body, headers={**exc.headers, "X-Sandbox-Reason": exc.reason or ""}
+            )
+            return
+        self.stats.throttled += 1
+        headers = {} if runtime.retry_after is None else {"Retry-After": str(runtime.retry_after)}
+        await send_response(send, 429, json.dumps(concurrency_body()).encode(), headers=headers)
+
+    async def _delay(self) -> None:
+        runtime = self.runtime
+        delay = runtime.latency_ms
+        if runtime.jitter_ms:
+            delay += self.rng.uniform(-runtime.jitter_ms, runtime.jitter_ms)
+        if runtime.slow_rate and self.rng.random() < runtime.slow_rate:
+            self.stats.faults["slow"] += 1
+            delay += runtime.slow_ms
+        if delay > 0:
+            await asyncio.sleep(delay / 1000.0)
+
+    async def _inject_fault(self, send: Send, raw_send: Send) -> bool:
+        runtime = self.runtime
+        roll = self.rng.random()
+        if roll < runtime.error_500_rate:
+            self.stats.faults["500"] += 1
+            body = error_body(
+                500,
+                "UNEXPECTED_ERROR",
+                f"An unexpected error occurred. Error ID: sandbox{self.rng.randrange(10**8):08d}",
+            )
+            await send_response(send, 500, json.dumps(body).encode())
+            return True
+        roll -= runtime.error_500_rate
+        if roll < runtime.error_503_rate:  # the load balancer's HTML page, not JSON
+            self.stats.faults["503"] += 1
+            await send_response(send, 503, _HTML_503, content_type="text/html; charset=utf-8")
+            return True
+        roll -= runtime.error_503_rate
+        if roll < runtime.drop_rate:
+            self.stats.faults["dropped"] += 1
+            await self._drop(raw_send)
+            return True
+        return False
+
+    @staticmethod
+    async def _drop(send: Send) -> None:
+        """Close the socket with no response at all (uvicorn's ``send`` is bound to the request cycle)."""
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if transport is None:
+            raise ConnectionDroppedError("sandbox dropped the connection")
+        transport.abort()
+        for _ in range(3):  # let uvicorn see connection_lost, so it does not try to answer
+            await asyncio.sleep(0)

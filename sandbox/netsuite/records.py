@@ -1,0 +1,325 @@
+"""The record API: ``GET``/``PATCH /services/rest/record/v1/{contact|customer}/{id}`` and the listing.
+
+Fields use record-API names (camelCase, custom fields by script id at top level); a reference is
+``{"id", "refName", "links"}``; booleans and numbers are JSON types; ``lastModifiedDate`` is ISO-8601 UTC;
+NULL fields are left out. PATCH changes only the fields sent (``null`` clears), answers 204 with a
+``Location`` header, bumps ``lastModifiedDate``, and fails per record: an unknown field is 400
+NONEXISTENT_FIELD (always, as with ``X-NetSuite-PropertyNameValidation: error``), a wrongly typed value
+400 INVALID_PARAMETER, a record locked through the admin API 400 USER_ERROR, a missing record 404.
+The listing filters with ``q`` (``lastModifiedDate AFTER "1/31/2026"``; bare dates in the account's
+time zone and date format, ISO dates accepted too).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from sandbox.netsuite.context import Sandbox, authenticated, base_url, get_sandbox
+from sandbox.netsuite.errors import NetSuiteError, json_response
+from sandbox.netsuite.paging import check_offset_in_range, envelope, parse_paging
+from sandbox.netsuite.schema import STATUS_NAMES, FieldSpec
+
+router = APIRouter(dependencies=[Depends(authenticated)])
+PREFIX = "/services/rest/record/v1"
+_CONDITION = re.compile(r'^\s*(\w+)\s+([A-Z_]+)(?:\s+("(?:[^"]*)"|\S+))?\s*$', re.IGNORECASE)
+_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
+DATE_OPERATORS = ("AFTER", "BEFORE", "ON", "ON_OR_AFTER", "ON_OR_BEFORE")
+VALUE_OPERATORS = {
+    "IS": "=",
+    "EQUAL": "=",
+    "IS_NOT": "<>",
+    "NOT_EQUAL": "<>",
+    "GREATER": ">",
+    "GREATER_OR_EQUAL": ">=",
+    "LESS": "<",
+    "LESS_OR_EQUAL": "<=",
+}
+
+
+def _record_type(sandbox: Sandbox, record_type: str) -> str:
+    if record_type not in sandbox.schema.tables:
+        raise NetSuiteError(
+            400,
+            "INVALID_RCRD_TYPE",
+            f"The record type '{record_type}' is not supported "
+            f"(sandbox: {', '.join(sandbox.schema.record_types())}).",
+        )
+    return record_type
+
+
+def _record_id(record_id: str) -> int:
+    if record_id.startswith("eid:"):
+        raise NetSuiteError(400, "INVALID_PARAMETER", "sandbox: external ids (eid:) are not supported.")
+    if not record_id.isdigit():
+        raise NetSuiteError(404, "NONEXISTENT_ID", f"The record instance '{record_id}' does not exist.")
+    return int(record_id)
+
+
+def _not_found(record_type: str, record_id: int) -> NetSuiteError:
+    return NetSuiteError(
+        404,
+        "NONEXISTENT_ID",
+        f"The record instance does not exist. Provide a valid record instance ID "
+        f"(type {record_type}, id {record_id}).",
+    )
+
+
+def render_record(sandbox: Sandbox, record_type: str, row: dict[str, Any], url: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"links": [{"rel": "self", "href": f"{url}{PREFIX}/{record_type}/{row['id']}"}]}
+    for spec in sandbox.schema.fields(record_type).values():
+        value = row.get(spec.name)
+        if spec.record_name is None or value is None:
+            continue
+        out[spec.record_name] = _render_value(sandbox, spec, value, url)
+    return out
+
+
+def _render_value(sandbox: Sandbox, spec: FieldSpec, value: Any, url: str) -> Any:
+    if spec.type == "id":
+        return str(value)
+    if spec.type == "checkbox":
+        return value == "T"
+    if spec.type == "datetime":
+        return sandbox.clock.iso_utc(value)
+    if spec.type == "date":
+        return sandbox.clock.to_char(value, "%Y-%m-%d")
+    if spec.type == "ref":
+        if spec.ref == "customerstatus":
+            name = STATUS_NAMES.get(value, str(value))
+        else:
+            target = sandbox.store.get_row(spec.ref or "customer", value)
+            name = (target or {}).get("companyname") or (target or {}).get("entityid") or ""
+        return {
+            "id": str(value),
+            "refName": name,
+            "links": [{"rel": "self", "href": f"{url}{PREFIX}/{spec.ref}/{value}"}],
+        }
+    return value
+
+
+@router.get(PREFIX + "/{record_type}/{record_id}")
+async def get_record(request: Request, record_type: str, record_id: str) -> Response:
+    sandbox = get_sandbox(request)
+    table = _record_type(sandbox, record_type)
+    rid = _record_id(record_id)
+    url = base_url(request)
+
+    def read() -> dict[str, Any] | None:
+        row = sandbox.store.get_row(table, rid)
+        return None if row is None else render_record(sandbox, table, row, url)
+
+    record = await sandbox.store.run(read)
+    if record is None:
+        raise _not_found(table, rid)
+    return json_response(record)
+
+
+@router.patch(PREFIX + "/{record_type}/{record_id}")
+async def patch_record(request: Request, record_type: str, record_id: str) -> Response:
+    sandbox = get_sandbox(request)
+    try:
+        table = _record_type(sandbox, record_type)
+        rid = _record_id(record_id)
+        body = _json_object(await request.body())
+
+        def apply() -> None:
+            if sandbox.store.get_row(table, rid) is None:
+                raise _not_found(table, rid)
+            values = coerce_patch(sandbox, table, body)
+            if sandbox.store.is_locked(table, rid):
+                raise NetSuiteError(
+                    400,
+                    "USER_ERROR",
+                    "This record is locked by a workflow action or is being "
+                    "edited by another process and cannot be saved. Try again later.",
+                )
+            sandbox.store.update_fields(table, rid, values, int(time.time()))
+
+        await sandbox.store.run(apply)
+    except NetSuiteError:
+        sandbox.stats.patch_failures += 1
+        raise
+    sandbox.stats.patches += 1
+    return Response(status_code=204, headers={"Location": f"{base_url(request)}{PREFIX}/{table}/{rid}"})
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise NetSuiteError(400, "INVALID_CONTENT", "The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise NetSuiteError(400, "INVALID_CONTENT", "The request body must be a JSON object.")
+    return body
+
+
+def coerce_patch(sandbox: Sandbox, table: str, body: dict[str, Any]) -> dict[str, object]:
+    """Record-API field values -> stored column values; the whole PATCH fails on the first bad field."""
+    by_name = sandbox.schema.by_record_name(table)
+    values: dict[str, object] = {}
+    for key, value in body.items():
+        spec = by_name.get(key)
+        if spec is None:
+            raise NetSuiteError(
+                400,
+                "NONEXISTENT_FIELD",
+                f"Invalid field name: '{key}'. The field does not exist on record type '{table}'.",
+                path=key,
+            )
+        if not spec.writable:
+            raise NetSuiteError(400, "USER_ERROR", f"The field '{key}' is read-only.", path=key)
+        values[spec.name] = _coerce(sandbox, spec, key, value)
+    return values
+
+
+def _coerce(sandbox: Sandbox, spec: FieldSpec, key: str, value: Any) -> object:
+    if value is None:
+        return "F" if spec.type == "checkbox" else None
+
+    def bad(expected: str) -> NetSuiteError:
+        return NetSuiteError(
+            400,
+            "INVALID_PARAMETER",
+            f"Invalid value for the field '{key}': {value!r}. Expected {expected}.",
+            path=key,
+        )
+
+    if spec.type == "text":
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise bad("a string")
+        return str(value)
+    if spec.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+            raise bad("an integer")
+        return int(value)
+    if spec.type == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad("a number")
+        return float(value)
+    if spec.type == "checkbox":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return "T" if value else "F"
+    if spec.type in ("date", "datetime"):
+        try:
+            return sandbox.clock.parse_iso(str(value))
+        except ValueError as exc:
+            raise bad("an ISO-8601 date") from exc
+    if spec.type == "ref":
+        ref_id = value.get("id") if isinstance(value, dict) else None
+        if not str(ref_id or "").isdigit():
+            raise bad('a reference like {"id": "12"}')
+        if sandbox.store.get_row(spec.ref or "customer", int(ref_id)) is None:
+            raise NetSuiteError(400, "USER_ERROR", f"Invalid {key} reference key {ref_id}.", path=key)
+        return int(ref_id)
+    raise bad("a supported value")
+
+
+@router.get(PREFIX + "/{record_type}")
+async def list_records(
+    request: Request,
+    record_type: str,
+    limit: str | None = None,
+    offset: str | None = None,
+    q: str | None = None,
+) -> Response:
+    sandbox = get_sandbox(request)
+    table = _record_type(sandbox, record_type)
+    limit_value, offset_value = parse_paging(limit, offset)
+    where, params = parse_q(sandbox, table, q)
+
+    def read() -> tuple[int, list[tuple[Any, ...]]]:
+        total = sandbox.store.query(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)[0][0]
+        rows = sandbox.store.query(
+            f"SELECT id FROM {table} WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            [*params, limit_value, offset_value],
+        )
+        return total, rows
+
+    total, rows = await sandbox.store.run(read)
+    check_offset_in_range(offset_value, total)
+    url = base_url(request)
+    items = [
+        {"links": [{"rel": "self", "href": f"{url}{PREFIX}/{table}/{rid}"}], "id": str(rid)}
+        for (rid,) in rows
+    ]
+    extra = {"q": q} if q else None
+    return json_response(envelope(f"{url}{PREFIX}/{table}", items, limit_value, offset_value, total, extra))
+
+
+def parse_q(sandbox: Sandbox, table: str, q: str | None) -> tuple[str, list[object]]:
+    """The listing's ``q``: conditions joined by AND, e.g. ``lastModifiedDate ON_OR_AFTER "1/31/2026"``."""
+    if not q or not q.strip():
+        return "1=1", []
+    clauses: list[str] = []
+    params: list[object] = []
+    by_name = {name.lower(): spec for name, spec in sandbox.schema.by_record_name(table).items()}
+    for condition in _AND.split(q.strip()):
+        match = _CONDITION.match(condition)
+        if not match:
+            raise _q_error(f"cannot read the condition '{condition}'")
+        name, operator, raw = match.group(1), match.group(2).upper(), match.group(3)
+        spec = by_name.get(name.lower())
+        if spec is None:
+            raise _q_error(f"unknown field '{name}'")
+        value = raw[1:-1] if raw and raw.startswith('"') else raw
+        if operator in ("EMPTY", "EMPTY_NOT"):
+            clauses.append(f"{spec.name} IS {'NOT ' if operator == 'EMPTY_NOT' else ''}NULL")
+            continue
+        if value is None:
+            raise _q_error(f"the operator {operator} needs a value")
+        if spec.temporal and operator in DATE_OPERATORS:
+            clauses.append(_date_clause(sandbox, spec.name, operator, value, params))
+        elif operator in VALUE_OPERATORS and not spec.temporal:
+            clauses.append(f"{spec.name} {VALUE_OPERATORS[operator]} ?")
+            params.append(_q_value(spec, value))
+        elif operator in ("START_WITH", "CONTAIN") and spec.type == "text":
+            clauses.append(f"{spec.name} LIKE ? ESCAPE '\\'")
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"{escaped}%" if operator == "START_WITH" else f"%{escaped}%")
+        else:
+            raise _q_error(f"the operator {operator} is not supported for '{name}'")
+    return " AND ".join(clauses), params
+
+
+def _date_clause(sandbox: Sandbox, column: str, operator: str, value: str, params: list[object]) -> str:
+    try:
+        day = sandbox.clock.parse_pref_date(value)
+    except ValueError as exc:
+        raise _q_error(str(exc)) from exc
+    start = sandbox.clock.local_midnight(day)
+    end = sandbox.clock.local_midnight(day + timedelta(days=1))
+    if operator == "ON":
+        params.extend([start, end])
+        return f"({column} >= ? AND {column} < ?)"
+    bound, sign = {
+        "AFTER": (end, ">="),
+        "ON_OR_AFTER": (start, ">="),
+        "BEFORE": (start, "<"),
+        "ON_OR_BEFORE": (end, "<"),
+    }[operator]
+    params.append(bound)
+    return f"{column} {sign} ?"
+
+
+def _q_value(spec: FieldSpec, value: str) -> object:
+    if spec.type == "checkbox":
+        return "T" if value.lower() in ("true", "t") else "F"
+    if spec.type in ("id", "integer", "ref"):
+        if not value.lstrip("-").isdigit():
+            raise _q_error(f"'{value}' is not a number")
+        return int(value)
+    return value
+
+
+def _q_error(message: str) -> NetSuiteError:
+    return NetSuiteError(
+        400, "INVALID_PARAMETER", f"Invalid query parameter 'q': {message}.", query_param="q"
+    )

@@ -1,0 +1,205 @@
+"""The account's data: one in-memory SQLite database, owned by one worker thread.
+
+Why this design: SQLite connections must not be used by two threads at once, and the sandbox has to keep
+serving while a query runs. Every database call therefore goes through :meth:`Store.run`, which hands it
+to a dedicated single-thread executor (off the event loop, so injected latency and in-flight counting stay
+real), and a lock makes direct synchronous calls (start-up load, in-process tests) safe too. Queries are
+short (indexed keyset pages take milliseconds), so one thread serves many concurrent requests quickly.
+
+Datetimes are stored as UTC epoch seconds; SQL functions registered here present them in the account's
+time zone and date preference (see :mod:`sandbox.netsuite.timefmt`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+import numpy as np
+
+from sandbox.netsuite.schema import Schema
+from sandbox.netsuite.seed import TITLES, SeedData
+from sandbox.netsuite.timefmt import AccountClock
+
+T = TypeVar("T")
+
+
+class Store:
+    """Tables ``contact`` and ``customer`` (plus ``_locks``) and the operations the routes need."""
+
+    def __init__(self, schema: Schema, clock: AccountClock) -> None:
+        self.schema = schema
+        self.clock = clock
+        self.conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=OFF")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("PRAGMA temp_store=MEMORY")
+        self._register_functions()
+        self._lock = threading.RLock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netsuite-sqlite")
+        self.version = 0  # bumped by every write; keys the SuiteQL count cache
+        self.create_tables()
+
+    # ---- running work --------------------------------------------------------------------------------------
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` holding the database lock (synchronous callers)."""
+        with self._lock:
+            return fn(*args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the database thread without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(self.call, fn, *args))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- schema --------------------------------------------------------------------------------------------
+    def _register_functions(self) -> None:
+        clock = self.clock
+        self.conn.create_function("ns_to_char", 2, clock.to_char, deterministic=True)
+        self.conn.create_function("ns_display_date", 1, clock.display_date, deterministic=True)
+        self.conn.create_function("ns_parse_local", 2, clock.parse_local, deterministic=True)
+
+    def create_tables(self) -> None:
+        with self._lock:
+            for table in self.schema.record_types():
+                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+                self.conn.execute(self.schema.ddl(table))
+                self._index(table)
+            self.conn.execute("DROP TABLE IF EXISTS _locks")
+            self.conn.execute(
+                "CREATE TABLE _locks (record_type TEXT, id INTEGER, PRIMARY KEY (record_type, id))"
+            )
+            self.version += 1
+
+    def _index(self, table: str) -> None:
+        self.conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_lastmodified ON {table}(lastmodifieddate)")
+
+    def add_column(self, table: str, name: str) -> None:
+        spec = self.schema.field(table, name)
+        assert spec is not None
+        from sandbox.netsuite.schema import SQL_TYPES
+
+        with self._lock:
+            self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {spec.name} {SQL_TYPES[spec.type]}")
+            self.version += 1
+
+    # ---- bulk load -----------------------------------------------------------------------------------------
+    def load(self, data: SeedData) -> None:
+        """Replace all data with ``data``: one transaction, indexes built after the insert (fastest)."""
+        with self._lock:
+            self.create_tables()
+            for table in self.schema.record_types():
+                self.conn.execute(f"DROP INDEX IF EXISTS {table}_lastmodified")
+            self.conn.execute("BEGIN")
+            self._insert_columns("customer", data.customers, replace=False)
+            self._insert_columns("contact", data.contacts, replace=False)
+            self.conn.execute("COMMIT")
+            for table in self.schema.record_types():
+                self._index(table)
+            self.conn.execute("ANALYZE")
+            self.version += 1
+
+    def _insert_columns(self, table: str, columns: dict[str, list[object]], *, replace: bool) -> int:
+        names = [spec.name for spec in self.schema.stored(table) if spec.name in columns]
+        if not names:
+            return 0
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        sql = f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        rows = zip(*(columns[name] for name in names), strict=True)
+        self.conn.executemany(sql, rows)
+        return len(columns[names[0]])
+
+    def upsert(self, table: str, rows: list[dict[str, object]]) -> int:
+        """Insert or replace whole rows (admin API); missing fields become NULL / defaults."""
+        if not rows:
+            return 0
+        names = [spec.name for spec in self.schema.stored(table)]
+        columns: dict[str, list[object]] = {name: [row.get(name) for row in rows] for name in names}
+        if "isinactive" in columns:
+            columns["isinactive"] = [value or "F" for value in columns["isinactive"]]
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                count = self._insert_columns(table, columns, replace=True)
+                self.conn.execute("COMMIT")
+            except Exception:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.version += 1
+            return count
+
+    # ---- reads ---------------------------------------------------------------------------------------------
+    def query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def get_row(self, table: str, record_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            cursor = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in self.schema.record_types()
+            }
+
+    # ---- writes --------------------------------------------------------------------------------------------
+    def update_fields(self, table: str, record_id: int, values: dict[str, object], now: int) -> bool:
+        """Set ``values`` (SuiteQL names), bump ``lastmodifieddate``; False if the record does not exist."""
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        sql = (
+            f"UPDATE {table} SET {assignments + ', ' if assignments else ''}lastmodifieddate = ? WHERE id = ?"
+        )
+        with self._lock:
+            changed = self.conn.execute(sql, (*values.values(), now, record_id)).rowcount
+            self.version += 1
+            return changed > 0
+
+    def set_locked(self, table: str, ids: list[int], locked: bool) -> None:
+        with self._lock:
+            if locked:
+                self.conn.executemany("INSERT OR IGNORE INTO _locks VALUES (?, ?)", [(table, i) for i in ids])
+            else:
+                self.conn.executemany(
+                    "DELETE FROM _locks WHERE record_type = ? AND id = ?", [(table, i) for i in ids]
+                )
+
+    def is_locked(self, table: str, record_id: int) -> bool:
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT 1 FROM _locks WHERE record_type = ? AND id = ?", (table, record_id)
+            ).fetchone()
+            return row is not None
+
+    def mutate_random(self, k: int, now: int, rng: np.random.Generator) -> list[int]:
+        """The mutator's work: change ``title`` of ``k`` random contacts and bump their lastmodifieddate."""
+        with self._lock:
+            low, high = self.conn.execute("SELECT MIN(id), MAX(id) FROM contact").fetchone()
+            if low is None or k <= 0:
+                return []
+            ids: list[int] = []
+            for probe in rng.integers(low, high + 1, k).tolist():
+                row = self.conn.execute(
+                    "SELECT id FROM contact WHERE id >= ? ORDER BY id LIMIT 1", (probe,)
+                ).fetchone()
+                if row:
+                    ids.append(row[0])
+            titles = rng.integers(0, len(TITLES), len(ids)).tolist()
+            self.conn.executemany(
+                "UPDATE contact SET title = ?, lastmodifieddate = ? WHERE id = ?",
+                [(TITLES[t], now, i) for t, i in zip(titles, ids, strict=True)],
+            )
+            self.version += 1
+            return ids

@@ -1,0 +1,478 @@
+"""SuiteQL -> SQLite: parse as Oracle with sqlglot, check against the schema, rewrite, and page the result.
+
+What is supported (README.md has the list): one SELECT over ``contact`` / ``customer`` with aliases,
+[LEFT|INNER|RIGHT|FULL] JOIN ... ON, WHERE with comparisons, AND/OR/NOT, IS [NOT] NULL, [NOT] IN (list),
+BETWEEN, LIKE, CASE, arithmetic and ``||``, NVL/COALESCE, UPPER/LOWER/TRIM/SUBSTR/LENGTH/INSTR/REPLACE,
+TO_TIMESTAMP / TO_DATE / TO_CHAR with Oracle format models, SYSDATE / CURRENT_DATE, COUNT/MIN/MAX/SUM/AVG,
+GROUP BY / HAVING, DISTINCT, ORDER BY, and ``ROWNUM <= n`` or ``FETCH FIRST n ROWS ONLY`` as a row limit.
+Anything else (subqueries, UNION, BUILTIN.DF, unknown functions) is a 400 that names what is unsupported,
+and an unknown table or column is a 400 naming it, worded as NetSuite words it.
+
+Presentation follows NetSuite: lower-case column names, unaliased expressions named ``expr1``, ``expr2``...;
+every value a string; NULL columns left out of the item; a datetime selected without TO_CHAR rendered
+date-only in the account's date format and time zone; ``TO_TIMESTAMP`` literals read in the account's
+time zone. Comparing a datetime column with a bare string literal is refused (use TO_DATE/TO_TIMESTAMP).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.oracle import Oracle
+from sqlglot.errors import ErrorLevel, ParseError
+
+from sandbox.netsuite.errors import search_error
+from sandbox.netsuite.schema import FieldSpec, Schema
+from sandbox.netsuite.store import Store
+from sandbox.netsuite.timefmt import AccountClock, oracle_to_strftime
+
+MAX_LIMIT = 1000
+MAX_RESULTS = 100_000
+UNSUPPORTED = "Invalid or unsupported search."
+_PASSTHROUGH_FUNCTIONS = frozenset({"INSTR", "REPLACE", "LTRIM", "RTRIM", "ABS", "ROUND", "SIGN", "NULLIF"})
+_TIME_FUNCTIONS = ("TO_DATE", "TO_TIMESTAMP")
+_TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>")
+SECONDS_PER_DAY = 86_400
+
+
+def _raw_time_function(name: str) -> Any:
+    return lambda args: exp.Anonymous(this=name, expressions=args)
+
+
+class SuiteQLDialect(Oracle):
+    """Oracle, except that TO_DATE/TO_TIMESTAMP keep their Oracle format model for our own conversion."""
+
+    class Parser(Oracle.Parser):
+        FUNCTIONS = {**Oracle.Parser.FUNCTIONS, **{n: _raw_time_function(n) for n in _TIME_FUNCTIONS}}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """SQLite for one SuiteQL query: the page (``?`` for limit and offset), the count, the column names."""
+
+    page_sql: str
+    count_sql: str
+    columns: list[str]
+
+
+def unsupported(what: str) -> Exception:
+    return search_error(f"{UNSUPPORTED} (sandbox: {what} is not supported)")
+
+
+@dataclass
+class _Context:
+    tables: dict[str, str] = field(default_factory=dict)  # alias or table name (lower) -> record type
+    order: list[str] = field(default_factory=list)  # record types in FROM/JOIN order
+    aliases: set[str] = field(default_factory=set)  # select-list aliases (lower)
+    temporal_nodes: set[int] = field(default_factory=set)  # id() of rewritten nodes holding datetimes
+
+
+class SuiteQLTranslator:
+    """Turns SuiteQL text into a :class:`Translation`, or raises a NetSuite 400 saying what is wrong."""
+
+    def __init__(self, schema: Schema, clock: AccountClock) -> None:
+        self.schema = schema
+        self.clock = clock
+
+    def translate(self, query: str) -> Translation:
+        select = self._parse(query)
+        ctx = _Context()
+        self._collect_tables(select, ctx)
+        row_limit = self._extract_rownum(select)
+        self._expand_stars(select, ctx)
+        ctx.aliases = {p.alias.lower() for p in select.expressions if isinstance(p, exp.Alias)}
+        self._check_columns(select, ctx)
+        self._rewrite_functions(select, ctx)
+        self._check_comparisons(select, ctx)
+        columns = self._present(select, ctx)
+        if row_limit is not None:
+            select.set("limit", exp.Limit(expression=exp.Literal.number(row_limit)))
+        has_own_limit = bool(select.args.get("limit") or select.args.get("offset"))
+        sql = select.sql(dialect="sqlite")
+        page_sql = f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?" if has_own_limit else f"{sql} LIMIT ? OFFSET ?"
+        return Translation(page_sql, self._count_sql(select, sql, has_own_limit), columns)
+
+    # ---- steps ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _parse(query: str) -> exp.Select:
+        if not query or not query.strip():
+            raise search_error("The query is empty.")
+        try:
+            statements = sqlglot.parse(query, read=SuiteQLDialect, error_level=ErrorLevel.RAISE)
+        except ParseError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""
+            description = _TOKEN_REPR.sub(r"'\1'", str(first.get("description", exc)))
+            raise search_error(f"{UNSUPPORTED} (syntax error{where}: {description})") from exc
+        except sqlglot.errors.SqlglotError as exc:
+            raise search_error(f"{UNSUPPORTED} ({exc})") from exc
+        statements = [s for s in statements if s is not None]
+        if len(statements) != 1:
+            raise unsupported("more than one statement")
+        select = statements[0]
+        if not isinstance(select, exp.Select):
+            raise unsupported(f"{select.key.upper()} (only SELECT is allowed)")
+        for node in select.find_all(exp.Subquery, exp.Select, exp.Union, exp.Intersect, exp.Except, exp.With):
+            if node is not select:
+                raise unsupported("a subquery, WITH or set operation")
+        if select.args.get("connect") or select.args.get("pivots"):
+            raise unsupported("CONNECT BY / PIVOT")
+        return select
+
+    def _collect_tables(self, select: exp.Select, ctx: _Context) -> None:
+        from_ = select.args.get("from_") or select.args.get("from")
+        if from_ is None:
+            raise search_error(f"{UNSUPPORTED} (a FROM clause is required)")
+        sources = [from_.this, *[join.this for join in select.args.get("joins") or []]]
+        for source in sources:
+            if not isinstance(source, exp.Table) or source.args.get("db"):
+                raise unsupported(f"the FROM item '{source.sql()}'")
+            name = source.name.lower()
+            if name not in self.schema.tables:
+                raise search_error(f"Record '{source.name}' was not found.")
+            ctx.tables[name] = name
+            if source.alias:
+                ctx.tables[source.alias.lower()] = name
+            ctx.order.append(name)
+
+    @staticmethod
+    def _extract_rownum(select: exp.Select) -> int | None:
+        """``WHERE ... AND ROWNUM <= n`` -> a row limit of n (Oracle's classic way to fetch first rows)."""
+        where = select.args.get("where")
+        if where is None:
+            return None
+        limit: int | None = None
+        kept = []
+        for conjunct in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+            bound = _rownum_bound(conjunct)
+            if bound is None:
+                kept.append(conjunct)
+            else:
+                limit = bound if limit is None else min(limit, bound)
+        if limit is None:
+            return None
+        if kept:
+            select.set("where", exp.Where(this=exp.and_(*kept)))
+        else:
+            select.set("where", None)
+        return limit
+
+    def _expand_stars(self, select: exp.Select, ctx: _Context) -> None:
+        expanded: list[exp.Expression] = []
+        for projection in select.expressions:
+            if isinstance(projection, exp.Star):
+                targets = [(alias, ctx.tables[alias]) for alias in self._source_aliases(select)]
+            elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+                alias = projection.table.lower()
+                if alias not in ctx.tables:
+                    raise search_error(f"Unknown identifier '{projection.table}'.")
+                targets = [(alias, ctx.tables[alias])]
+            else:
+                expanded.append(projection)
+                continue
+            for alias, table in targets:
+                expanded.extend(exp.column(name, table=alias) for name in self.schema.fields(table))
+        select.set("expressions", expanded)
+
+    @staticmethod
+    def _source_aliases(select: exp.Select) -> list[str]:
+        from_ = select.args.get("from_") or select.args.get("from")
+        sources = [from_.this, *[join.this for join in select.args.get("joins") or []]]
+        return [(s.alias or s.name).lower() for s in sources]
+
+    def _resolve(self, column: exp.Column, ctx: _Context) -> FieldSpec | None:
+        """The field a column reference names; None for a select-list alias. Unknown -> NetSuite's 400."""
+        name = column.name.lower()
+        if column.table:
+            table = ctx.tables.get(column.table.lower())
+            if table is None:
+                raise search_error(f"Unknown identifier '{column.table}'.")
+            spec = self.schema.field(table, name)
+            if spec is None:
+                raise search_error(f"Field '{column.name}' for record '{table}' was not found.")
+            return spec
+        for table in ctx.order:
+            spec = self.schema.field(table, name)
+            if spec is not None:
+                return spec
+        if name in ctx.aliases:
+            return None
+        if name == "rownum":
+            raise unsupported("ROWNUM other than 'ROWNUM <= n' in WHERE")
+        raise search_error(f"Field '{column.name}' for record '{ctx.order[0]}' was not found.")
+
+    def _check_columns(self, select: exp.Select, ctx: _Context) -> None:
+        for column in select.find_all(exp.Column):
+            if not isinstance(column.this, exp.Star):
+                self._resolve(column, ctx)
+
+    def _is_temporal(self, node: exp.Expression, ctx: _Context) -> bool:
+        if id(node) in ctx.temporal_nodes:
+            return True
+        if isinstance(node, exp.Column):
+            spec = self._resolve(node, ctx)
+            return bool(spec and spec.temporal)
+        if isinstance(node, exp.Min | exp.Max | exp.Paren | exp.Coalesce):
+            return self._is_temporal(node.this, ctx)
+        return False
+
+    def _rewrite_functions(self, select: exp.Select, ctx: _Context) -> None:
+        for node in list(select.walk(bfs=False)):
+            if isinstance(node, exp.Dot):
+                raise unsupported(f"'{node.sql(dialect='oracle')}'")
+            if isinstance(node, exp.Anonymous):
+                name = node.name.upper()
+                if name not in _TIME_FUNCTIONS and name not in _PASSTHROUGH_FUNCTIONS:
+                    raise unsupported(f"the function {name}")
+        # bottom-up so an argument is rewritten (and typed) before the function that uses it
+        for node in reversed(list(select.walk(bfs=False))):
+            replacement = self._rewrite(node, ctx)
+            if replacement is not None and replacement is not node:
+                node.replace(replacement)
+
+    def _rewrite(self, node: exp.Expression, ctx: _Context) -> exp.Expression | None:
+        if isinstance(node, exp.Anonymous) and node.name.upper() in _TIME_FUNCTIONS:
+            return self._rewrite_parse_time(node, ctx)
+        if isinstance(node, exp.ToChar):
+            return self._rewrite_to_char(node, ctx)
+        if isinstance(node, exp.CurrentTimestamp):
+            return self._temporal_literal(int(time.time()), ctx)
+        if isinstance(node, exp.CurrentDate):
+            return self._temporal_literal(self.clock.today_midnight(), ctx)
+        if isinstance(node, exp.Add | exp.Sub):
+            return self._rewrite_date_arithmetic(node, ctx)
+        return None
+
+    def _rewrite_date_arithmetic(self, node: exp.Add | exp.Sub, ctx: _Context) -> exp.Expression | None:
+        """Oracle date arithmetic counts in days: ``SYSDATE - 30``, ``a - b`` (a difference in days)."""
+        left, right = self._is_temporal(node.left, ctx), self._is_temporal(node.right, ctx)
+        if left and right and isinstance(node, exp.Sub):
+            days = exp.Div(
+                this=exp.Paren(this=node.copy()), expression=exp.Literal.number(f"{SECONDS_PER_DAY}.0")
+            )
+            return days
+        if left != right:
+            date_side, days_side = (node.left, node.right) if left else (node.right, node.left)
+            seconds = exp.Mul(
+                this=exp.Paren(this=days_side.copy()), expression=exp.Literal.number(SECONDS_PER_DAY)
+            )
+            cls = type(node)
+            shifted = exp.Paren(
+                this=cls(this=date_side.copy(), expression=seconds)
+                if left or cls is exp.Add
+                else exp.Sub(this=seconds, expression=date_side.copy())
+            )
+            ctx.temporal_nodes.add(id(shifted))
+            return shifted
+        return None
+
+    def _rewrite_parse_time(self, node: exp.Anonymous, ctx: _Context) -> exp.Expression:
+        args = node.expressions
+        if not 1 <= len(args) <= 2:
+            raise search_error(f"{UNSUPPORTED} ({node.name.upper()} takes a string and a format)")
+        if len(args) == 2 and not (isinstance(args[1], exp.Literal) and args[1].is_string):
+            raise unsupported(f"a non-literal format in {node.name.upper()}")
+        pyfmt = oracle_to_strftime(args[1].this) if len(args) == 2 else None
+        text = args[0]
+        if isinstance(text, exp.Literal) and text.is_string:
+            try:
+                return self._temporal_literal(self.clock.parse_local(text.this, pyfmt), ctx)
+            except ValueError as exc:
+                raise search_error(f"{UNSUPPORTED} ({node.name.upper()}: {exc})") from exc
+        if pyfmt is None:
+            raise unsupported(f"{node.name.upper()} of a non-literal without a format")
+        call = exp.Anonymous(this="ns_parse_local", expressions=[text.copy(), exp.Literal.string(pyfmt)])
+        ctx.temporal_nodes.add(id(call))
+        return call
+
+    def _rewrite_to_char(self, node: exp.ToChar, ctx: _Context) -> exp.Expression:
+        value = node.this
+        fmt = node.args.get("format")
+        if fmt is not None and not (isinstance(fmt, exp.Literal) and fmt.is_string):
+            raise unsupported("a non-literal format in TO_CHAR")
+        if not self._is_temporal(value, ctx):
+            return exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT"))
+        if fmt is None:
+            return exp.Anonymous(this="ns_display_date", expressions=[value.copy()])
+        return exp.Anonymous(
+            this="ns_to_char", expressions=[value.copy(), exp.Literal.string(oracle_to_strftime(fmt.this))]
+        )
+
+    @staticmethod
+    def _temporal_literal(epoch: int, ctx: _Context) -> exp.Expression:
+        literal = exp.Literal.number(epoch)
+        ctx.temporal_nodes.add(id(literal))
+        return literal
+
+    def _check_comparisons(self, select: exp.Select, ctx: _Context) -> None:
+        """Oracle would convert the string with the session's NLS format; refuse, so clients stay explicit."""
+        for node in select.find_all(exp.Binary, exp.Between, exp.In):
+            if isinstance(node, exp.Between):
+                pairs = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
+            elif isinstance(node, exp.In):
+                pairs = [(node.this, e) for e in node.expressions]
+            elif isinstance(node, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
+                pairs = [(node.left, node.right), (node.right, node.left)]
+            else:
+                continue
+            for left, right in pairs:
+                if isinstance(right, exp.Literal) and right.is_string and self._is_temporal(left, ctx):
+                    raise search_error(
+                        f"{UNSUPPORTED} (comparing the datetime '{left.sql(dialect='oracle')}' "
+                        f"with the string "
+                        f"'{right.this}': convert it with TO_DATE or TO_TIMESTAMP)"
+                    )
+
+    def _present(self, select: exp.Select, ctx: _Context) -> list[str]:
+        """Column names as NetSuite returns them; datetimes without TO_CHAR become date-only strings."""
+        names: list[str] = []
+        unnamed = 0
+        temporal_aliases: dict[str, exp.Expression] = {}
+        projections: list[exp.Expression] = []
+        for projection in select.expressions:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            if isinstance(projection, exp.Alias):
+                names.append(projection.alias.lower())
+            elif isinstance(projection, exp.Column):
+                names.append(projection.name.lower())
+            else:
+                unnamed += 1
+                names.append(f"expr{unnamed}")
+            if self._is_temporal(inner, ctx):
+                shown = exp.Anonymous(this="ns_display_date", expressions=[inner.copy()])
+                if isinstance(projection, exp.Alias):
+                    temporal_aliases[projection.alias.lower()] = inner
+                    projection = exp.alias_(shown, projection.alias)
+                else:
+                    projection = shown
+            projections.append(projection)
+        select.set("expressions", projections)
+        order = select.args.get("order")
+        if order is not None and temporal_aliases:  # order by the datetime, not by its display string
+            for column in list(order.find_all(exp.Column)):
+                if not column.table and column.name.lower() in temporal_aliases:
+                    column.replace(temporal_aliases[column.name.lower()].copy())
+        return names
+
+    @staticmethod
+    def _count_sql(select: exp.Select, sql: str, has_own_limit: bool) -> str:
+        """``totalResults`` cheaply: drop ORDER BY and the LEFT JOINs that cannot change the count."""
+        aggregated = bool(select.args.get("group") or select.args.get("distinct")) or any(
+            p.find(exp.AggFunc) for p in select.expressions
+        )
+        if has_own_limit or aggregated:
+            return f"SELECT COUNT(*) FROM ({sql})"
+        counted = select.copy()
+        counted.set("expressions", [exp.Count(this=exp.Star())])
+        counted.set("order", None)
+        where = counted.args.get("where")
+        used = {c.table.lower() for c in where.find_all(exp.Column) if c.table} if where else set()
+        joins = []
+        for join in counted.args.get("joins") or []:
+            alias = (join.this.alias or join.this.name).lower()
+            on = join.args.get("on")
+            used_elsewhere = alias in used or any(
+                alias in {c.table.lower() for c in other.find_all(exp.Column) if c.table}
+                for other in counted.args.get("joins") or []
+                if other is not join
+            )
+            if join.side == "LEFT" and not used_elsewhere and _joins_on_own_id(on, alias):
+                continue
+            joins.append(join)
+        counted.set("joins", joins or None)
+        return counted.sql(dialect="sqlite")
+
+
+def _rownum_bound(node: exp.Expression) -> int | None:
+    def is_rownum(e: exp.Expression) -> bool:
+        return isinstance(e, exp.Column) and not e.table and e.name.lower() == "rownum"
+
+    def number(e: exp.Expression) -> int | None:
+        return int(e.this) if isinstance(e, exp.Literal) and not e.is_string and e.this.isdigit() else None
+
+    if isinstance(node, exp.LTE | exp.LT) and is_rownum(node.left) and number(node.right) is not None:
+        n = number(node.right)
+        return n if isinstance(node, exp.LTE) else n - 1  # type: ignore[operator]
+    if isinstance(node, exp.GTE | exp.GT) and is_rownum(node.right) and number(node.left) is not None:
+        n = number(node.left)
+        return n if isinstance(node, exp.GTE) else n - 1  # type: ignore[operator]
+    if isinstance(node, exp.EQ) and is_rownum(node.left) and number(node.right) == 1:
+        return 1
+    return None
+
+
+def _joins_on_own_id(on: exp.Expression | None, alias: str) -> bool:
+    """``ON alias.id = ...``: at most one joined row per row, so a LEFT JOIN cannot change the count."""
+    if not isinstance(on, exp.EQ):
+        return False
+    for side, other in ((on.left, on.right), (on.right, on.left)):
+        if (
+            isinstance(side, exp.Column)
+            and side.table.lower() == alias
+            and side.name.lower() == "id"
+            and not any(c.table.lower() == alias for c in other.find_all(exp.Column))
+        ):
+            return True
+    return False
+
+
+@dataclass
+class Page:
+    """One executed page: rows as tuples in ``Translation.columns`` order, and the query's total."""
+
+    rows: list[tuple[Any, ...]]
+    total: int
+
+
+class SuiteQLRunner:
+    """Executes translations on the store's thread; caches ``totalResults`` while the data is unchanged."""
+
+    def __init__(self, store: Store, cache_size: int = 256) -> None:
+        self.store = store
+        self._counts: OrderedDict[tuple[str, int], int] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _count(self, sql: str) -> int:
+        key = (sql, self.store.version)
+        if key in self._counts:
+            self._counts.move_to_end(key)
+            return self._counts[key]
+        total = int(self.store.conn.execute(sql).fetchone()[0])
+        self._counts[key] = total
+        while len(self._counts) > self._cache_size:
+            self._counts.popitem(last=False)
+        return total
+
+    def page(self, translation: Translation, limit: int, offset: int) -> Page:
+        """Count and page under one lock: call through ``store.run(runner.page, ...)`` or ``store.call``."""
+        try:
+            total = self._count(translation.count_sql)
+            rows = self.store.conn.execute(translation.page_sql, (limit, offset)).fetchall() if total else []
+        except sqlite3.Error as exc:
+            raise search_error(f"{UNSUPPORTED} (sandbox: SQLite refused the query: {exc})") from exc
+        return Page(rows, total)
+
+
+def render_items(columns: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Items as NetSuite sends them: ``links`` first, every value a string, NULL columns left out."""
+    items = []
+    for row in rows:
+        item: dict[str, Any] = {"links": []}
+        for name, value in zip(columns, row, strict=True):
+            if value is None:
+                continue
+            if type(value) is str:
+                item[name] = value
+            elif type(value) is float:
+                item[name] = str(int(value)) if value.is_integer() else repr(value)
+            else:
+                item[name] = str(value)
+        items.append(item)
+    return items
