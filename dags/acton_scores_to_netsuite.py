@@ -96,6 +96,7 @@ with DAG(
     report = RunReportOperator(
         task_id="report",
         steps=["preflight", "extract_scores", "validate", "resolve", "diff", "push", "commit"],
+        direction="reverse",
         failure_rate_step="push",
         trigger_rule="all_done",
         **common,

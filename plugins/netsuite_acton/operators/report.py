@@ -17,56 +17,52 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-def summary_lines(steps: dict[str, dict[str, Any] | None]) -> list[str]:
-    """One log line per step with its counts (numbers and short labels only: never row content)."""
-    lines = []
-    for step, counts in steps.items():
-        if counts is None:
-            lines.append(f"{step}: did not complete")
-            continue
-        shown = ", ".join(f"{key}={_short(value)}" for key, value in counts.items() if _reportable(value))
-        lines.append(f"{step}: {shown}")
-    return lines
-
-
-def _reportable(value: Any) -> bool:
-    return isinstance(value, int | float | bool | dict) or value is None
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items() if _reportable(v)) + "}"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
 class RunReportOperator(SyncStepOperator):
     """Write ``report.json`` into the run folder, log a summary, return it, fail if the run failed."""
 
     ui_color = "#f3f3f3"
 
-    def __init__(self, *, steps: list[str], failure_rate_step: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        steps: list[str],
+        direction: str = "forward",
+        failure_rate_step: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.steps = steps
+        self.direction = direction
         self.failure_rate_step = failure_rate_step
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from netsuite_acton.sync.report import RunReport
+
         ti = context["ti"]
         steps = {step: ti.xcom_pull(task_ids=step) for step in self.steps}
         started = context["dag_run"].start_date
+        finished = datetime.now(UTC)
+        merged = RunReport.merge(
+            *(RunReport.from_dict(out["report"]) for out in steps.values() if out and "report" in out)
+        )
+        merged.direction = self.direction
+        merged.dry_run = bool(param(context, "dry_run", False))
+        merged.started_at = started.isoformat() if started else None
+        merged.finished_at = finished.isoformat()
+        merged.duration_seconds = round((finished - started).total_seconds(), 3) if started else 0.0
         report = {
             "dag_id": context["dag"].dag_id,
             "run_id": context["run_id"],
-            "dry_run": bool(param(context, "dry_run", False)),
-            "started_at": started.isoformat() if started else None,
-            "duration_seconds": (datetime.now(UTC) - started).total_seconds() if started else None,
-            "steps": steps,
+            **merged.to_dict(),
+            "steps": {
+                step: {k: v for k, v in (out or {}).items() if k != "report"} or None
+                for step, out in steps.items()
+            },
             "problems": self._problems(steps, context),
         }
         staging = self.staging(context)
         report["path"] = staging.write_json("report.json", report)
-        for line in summary_lines(steps):
+        for line in merged.summary_lines():
             self.log.info("%s", line)
         if report["problems"]:
             for problem in report["problems"]:
@@ -79,7 +75,7 @@ class RunReportOperator(SyncStepOperator):
         problems = [f"step {step!r} did not complete" for step, counts in steps.items() if counts is None]
         if self.failure_rate_step and steps.get(self.failure_rate_step):
             counts = steps[self.failure_rate_step] or {}
-            attempted, failed = counts.get("attempted", 0), counts.get("failed", 0)
+            attempted, failed = int(counts.get("attempted", 0)), int(counts.get("failed", 0))
             threshold = param(
                 context, "failure_rate_threshold", self.sync_config.reverse.failure_rate_threshold
             )

@@ -1,0 +1,76 @@
+"""Commit step: after a successful load, remember what was loaded and advance the watermark."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.diff_contacts import CHANGED
+from netsuite_acton.operators.extract_contacts import MANIFEST, WATERMARK
+from netsuite_acton.operators.load_contacts import REJECTED
+from netsuite_acton.operators.transform_contacts import LINKS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from airflow.sdk import Context
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with None (not NaN) for missing values, as SQL wants them."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+class CommitContactsOperator(SyncStepOperator):
+    """Store row hashes (rows Act-On accepted) and email↔NetSuite links, then move the watermark.
+
+    Runs only after ``load`` succeeded. The watermark becomes the time the extraction started and
+    moves only when every routed list was loaded (a run limited to some lists keeps it). All writes
+    are upserts, so a rerun converges. A dry run commits nothing.
+    """
+
+    ui_color = "#fde2cf"
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from netsuite_acton.sync.diff import loaded_records
+        from netsuite_acton.sync.report import RunReport
+
+        fwd = self.sync_config.forward
+        if bool(param(context, "dry_run", False)):
+            self.log.info("Dry run: nothing committed, watermark unchanged")
+            return {"report": RunReport(dry_run=True).to_dict(), "watermark": None, "committed": False}
+        load = context["ti"].xcom_pull(task_ids="load") or {}
+        loaded_lists = set(load.get("loaded_lists") or [])
+        staging = self.staging(context)
+        state = self.state()
+        rejected = self._rejected_emails(staging)
+
+        hashes = links = 0
+        for chunk in staging.iter_chunks(CHANGED):
+            keep = chunk["list_name"].isin(loaded_lists) & ~chunk[fwd.email_heading].isin(rejected)
+            hashes += state.record_loaded(loaded_records(chunk.loc[keep], email_column=fwd.email_heading))
+        for chunk in staging.iter_chunks(LINKS):
+            links += state.record_links(_records(chunk))
+
+        manifest = staging.read_json(MANIFEST)
+        watermark = None
+        if loaded_lists >= set(fwd.routed_lists):
+            watermark = datetime.fromisoformat(manifest["started_at"])
+            state.set_watermark(WATERMARK, watermark, run_id=context["run_id"])
+            self.log.info("Watermark set to %s", watermark.isoformat())
+        else:
+            self.log.warning("Only lists %s were loaded: watermark kept where it was", sorted(loaded_lists))
+        self.log.info("Committed %d loaded-row hashes and %d contact links", hashes, links)
+        report = RunReport(counters={"committed_hashes": hashes, "committed_links": links})
+        return {
+            "report": report.to_dict(),
+            "watermark": watermark.isoformat() if watermark else None,
+            "committed": True,
+        }
+
+    @staticmethod
+    def _rejected_emails(staging: Any) -> set[str]:
+        emails: set[str] = set()
+        for chunk in staging.iter_chunks(REJECTED, columns=["email"]):
+            emails.update(str(e).strip().lower() for e in chunk["email"].dropna())
+        return emails

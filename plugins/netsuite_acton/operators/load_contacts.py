@@ -1,0 +1,108 @@
+"""Load step: bulk-merge the changed rows into their Act-On lists (UPSERT keyed by email)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.diff_contacts import CHANGED
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from airflow.sdk import Context
+
+REJECTED = "rejected"
+
+
+def target_lists(routed: list[str], only: list[str] | None) -> list[str]:
+    """The lists this run writes: all routed lists, or the ``lists`` Param's subset (unknown names fail)."""
+    if not only:
+        return list(routed)
+    unknown = sorted(set(only) - set(routed))
+    if unknown:
+        raise ValueError(f"lists {unknown} are not routed in the sync configuration (routed: {routed})")
+    return [name for name in routed if name in only]
+
+
+class ActOnMergeOperator(SyncStepOperator):
+    """Merge changed rows per list in batches of ``batch_rows`` (memory: one batch per list).
+
+    An UPSERT keyed by email is idempotent, so a cleared and rerun load converges. Rows Act-On rejects
+    are kept with Act-On's reason in the run folder and counted; they are not committed, so the next
+    run that sees them changed tries again. In a dry run nothing is written: the report says what
+    would have been loaded per list.
+    """
+
+    ui_color = "#fde2cf"
+
+    def __init__(self, *, acton_conn_id: str = "acton_default", batch_rows: int = 200_000, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.acton_conn_id = acton_conn_id
+        self.batch_rows = batch_rows
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from netsuite_acton.hooks.acton import ActOnHook
+        from netsuite_acton.sync.contract import LIST_NAME
+        from netsuite_acton.sync.report import RunReport
+
+        fwd = self.sync_config.forward
+        dry_run = bool(param(context, "dry_run", False))
+        targets = target_lists(fwd.routed_lists, param(context, "lists"))
+        staging = self.staging(context)
+        staging.reset_step(REJECTED)
+        hook = ActOnHook(acton_conn_id=self.acton_conn_id, state=self.state())
+        self._report = RunReport(dry_run=dry_run)
+        self._list_ids: dict[str, str] = {}
+        self._rejected_chunks = 0
+        buffers: dict[str, list[pd.DataFrame]] = {name: [] for name in targets}
+        for chunk in staging.iter_chunks(CHANGED):
+            for name, rows in chunk.groupby(LIST_NAME, sort=False):
+                if name not in buffers:
+                    continue
+                buffers[str(name)].append(rows)
+                if sum(len(part) for part in buffers[str(name)]) >= self.batch_rows:
+                    self._flush(hook, str(name), buffers, staging, dry_run)
+        for name in targets:
+            self._flush(hook, name, buffers, staging, dry_run)
+        self._report.calls = {"acton": hook.calls_made}
+        for line in self._report.summary_lines()[3:]:
+            self.log.info("%s", line)
+        return {
+            "report": self._report.to_dict(),
+            "loaded_lists": [] if dry_run else targets,
+            "list_ids": self._list_ids,
+            "rejected": str(staging.step(REJECTED)),
+        }
+
+    def _flush(
+        self, hook: Any, name: str, buffers: dict[str, list[pd.DataFrame]], staging: Any, dry_run: bool
+    ) -> None:
+        import pandas as pd
+
+        from netsuite_acton.sync.quarantine import merge_counts
+
+        if not buffers[name]:
+            return
+        fwd = self.sync_config.forward
+        batch = pd.concat(buffers[name], ignore_index=True)
+        buffers[name] = []
+        if dry_run:
+            self._report.to_load = merge_counts(self._report.to_load, {f"would_load:{name}": len(batch)})
+            return
+        if name not in self._list_ids:
+            folder = fwd.routing.folder or "NetSuite Sync"
+            self._list_ids[name] = hook.ensure_list(name, fwd.headings, folder=folder)
+        result = hook.merge_contacts(
+            self._list_ids[name], batch[fwd.headings], mode="UPSERT", email_heading=fwd.email_heading
+        )
+        report = self._report
+        report.loaded_appended = merge_counts(report.loaded_appended, {name: result.appended})
+        report.loaded_updated = merge_counts(report.loaded_updated, {name: result.updated})
+        if result.failed:
+            report.counters = merge_counts(report.counters, {f"failed:{name}": result.failed})
+        rejected = result.rejected_rows
+        if len(rejected):
+            reasons = rejected["reason"].fillna("unknown").astype(str).value_counts().to_dict()
+            report.rejected = merge_counts(report.rejected, {str(k): int(v) for k, v in reasons.items()})
+            staging.write_chunk(REJECTED, self._rejected_chunks, rejected.assign(list_name=name))
+            self._rejected_chunks += 1

@@ -1,0 +1,114 @@
+"""Push and commit steps of the reverse sync: PATCH the changed scores into NetSuite, remember them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.resolve_scores import TO_PUSH
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from airflow.sdk import Context
+
+RESULTS = "push_results"
+
+
+def field_value(value: float) -> int | float:
+    """Whole scores go out as integers: a NetSuite integer field refuses ``87.0``."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+class PushScoresOperator(SyncStepOperator):
+    """One PATCH per record, concurrently within the connection's budget; every outcome kept.
+
+    Records NetSuite refuses (locked by a workflow, permission, validation) are results with
+    NetSuite's code, never exceptions: they do not block the others, they are not committed (so the
+    next run retries them), and the report fails the run only above ``failure_rate_threshold``.
+    Nothing to push means no NetSuite call at all.
+    """
+
+    ui_color = "#d6ecff"
+
+    def __init__(self, *, netsuite_conn_id: str = "netsuite_default", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.netsuite_conn_id = netsuite_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        import pandas as pd
+
+        from netsuite_acton.sync.report import RunReport
+
+        staging = self.staging(context)
+        staging.reset_step(RESULTS)
+        to_push = next(staging.iter_chunks(TO_PUSH))
+        if bool(param(context, "dry_run", False)):
+            per_target = to_push.groupby(["record_type", "field_id"]).size()
+            would = {f"would_write:{rt}.{f}": int(n) for (rt, f), n in per_target.items()}
+            self.log.info("Dry run: would write %s", would)
+            report = RunReport(direction="reverse", dry_run=True, counters=would)
+            return {"report": report.to_dict(), "attempted": 0, "failed": 0}
+        if to_push.empty:
+            self.log.info("No score changed: nothing to write, no NetSuite call made")
+            return {"report": RunReport(direction="reverse").to_dict(), "attempted": 0, "failed": 0}
+        results = self._push(to_push)
+        staging.write_chunk(RESULTS, 0, results)
+        return self._summarise(results, pd)
+
+    def _push(self, to_push: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        from netsuite_acton.hooks.netsuite import NetSuiteHook
+
+        hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
+        parts = []
+        for (record_type, field_id), group in to_push.groupby(["record_type", "field_id"], sort=True):
+            updates = [
+                (rid, {str(field_id): field_value(v)})
+                for rid, v in zip(group["record_id"], group["value"], strict=True)
+            ]
+            outcomes = hook.update_records(str(record_type), updates)
+            frame = pd.DataFrame([asdict(o) for o in outcomes])
+            parts.append(frame.assign(field_id=str(field_id), value=group["value"].to_numpy()))
+        return pd.concat(parts, ignore_index=True)
+
+    def _summarise(self, results: pd.DataFrame, pd: Any) -> dict[str, Any]:
+        from netsuite_acton.sync.report import RunReport
+
+        ok = results["ok"].astype(bool)
+        failed = results.loc[~ok]
+        codes = failed["error_code"].fillna("UNKNOWN").value_counts().to_dict()
+        written = results.loc[ok].groupby(["record_type", "field_id"]).size()
+        report = RunReport(
+            direction="reverse",
+            loaded_updated={f"{rt}.{f}": int(n) for (rt, f), n in written.items()},
+            rejected={str(k): int(v) for k, v in codes.items()},
+            calls={"netsuite_patch": len(results)},
+        )
+        if len(failed):
+            self.log.warning(
+                "%d of %d writes failed %s; they are retried next run", len(failed), len(results), codes
+            )
+        return {"report": report.to_dict(), "attempted": len(results), "failed": len(failed)}
+
+
+class CommitScoresOperator(SyncStepOperator):
+    """Remember the value written to each record that NetSuite accepted (upserts; dry run: nothing)."""
+
+    ui_color = "#d6ecff"
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from netsuite_acton.sync.report import RunReport
+        from netsuite_acton.sync.scores import pushed_records
+
+        if bool(param(context, "dry_run", False)):
+            return {"report": RunReport(direction="reverse", dry_run=True).to_dict(), "committed": 0}
+        staging = self.staging(context)
+        committed = 0
+        for results in staging.iter_chunks(RESULTS):
+            accepted = results.loc[results["ok"].astype(bool)]
+            committed += self.state().record_pushed(pushed_records(accepted), run_id=context["run_id"])
+        self.log.info("Committed %d written values", committed)
+        report = RunReport(direction="reverse", counters={"committed_values": committed})
+        return {"report": report.to_dict(), "committed": committed}
