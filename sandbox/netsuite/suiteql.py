@@ -37,6 +37,39 @@ MAX_LIMIT = 1000
 MAX_RESULTS = 100_000
 UNSUPPORTED = "Invalid or unsupported search."
 _PASSTHROUGH_FUNCTIONS = frozenset({"INSTR", "REPLACE", "LTRIM", "RTRIM", "ABS", "ROUND", "SIGN", "NULLIF"})
+_SUPPORTED_FUNCS: tuple[type[exp.Func], ...] = (
+    exp.Count,
+    exp.Min,
+    exp.Max,
+    exp.Sum,
+    exp.Avg,
+    exp.Coalesce,
+    exp.Upper,
+    exp.Lower,
+    exp.Trim,
+    exp.Substring,
+    exp.Length,
+    exp.StrPosition,
+    exp.Replace,
+    exp.DecodeCase,
+    exp.Case,
+    exp.If,
+    exp.Cast,
+    exp.Abs,
+    exp.Round,
+    exp.Nullif,
+    exp.Concat,
+    exp.Floor,
+    exp.Ceil,
+    exp.ToNumber,
+    exp.Greatest,
+    exp.Least,
+    exp.ToChar,
+    exp.CurrentTimestamp,
+    exp.CurrentDate,
+    exp.Anonymous,
+)
+_OPERATORS: tuple[type[exp.Expression], ...] = (exp.Connector, exp.Binary, exp.Unary, exp.Predicate)
 _TIME_FUNCTIONS = ("TO_DATE", "TO_TIMESTAMP")
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>")
 SECONDS_PER_DAY = 86_400
@@ -231,6 +264,8 @@ class SuiteQLTranslator:
                 name = node.name.upper()
                 if name not in _TIME_FUNCTIONS and name not in _PASSTHROUGH_FUNCTIONS:
                     raise unsupported(f"the function {name}")
+            elif isinstance(node, exp.Func) and not isinstance(node, _SUPPORTED_FUNCS + _OPERATORS):
+                raise unsupported(f"the function {node.sql_name()}")
         # bottom-up so an argument is rewritten (and typed) before the function that uses it
         for node in reversed(list(select.walk(bfs=False))):
             replacement = self._rewrite(node, ctx)

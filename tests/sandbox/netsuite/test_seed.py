@@ -1,0 +1,77 @@
+"""The seed generator: deterministic, messy at the documented rates, fast."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from sandbox.netsuite.seed import RATES, generate
+from sandbox.netsuite.timefmt import AccountClock
+
+
+@pytest.fixture(scope="module")
+def data():
+    return generate(20_000, seed=3)
+
+
+def test_deterministic() -> None:
+    assert generate(500, seed=1) == generate(500, seed=1)
+    assert generate(500, seed=1).contacts["email"] != generate(500, seed=2).contacts["email"]
+
+
+def test_shape_and_ids(data) -> None:
+    contacts, customers = data.contacts, data.customers
+    assert len(contacts["id"]) == 20_000 and len(customers["id"]) == 2_000
+    ids = contacts["id"] + customers["id"]
+    assert len(set(ids)) == len(ids)  # one entity id space
+    assert (
+        contacts["id"] == sorted(contacts["id"]) and contacts["id"][-1] - contacts["id"][0] > 20_000
+    )  # gaps
+    assert set(contacts["company"]) - {None} <= set(customers["id"])
+    assert set(customers["searchstage"]) == {"Customer", "Prospect", "Lead"}
+    assert all(m >= c for m, c in zip(contacts["lastmodifieddate"], contacts["datecreated"], strict=True))
+
+
+def share(values, predicate) -> float:
+    return sum(1 for v in values if predicate(v)) / len(values)
+
+
+def test_messiness_rates(data) -> None:
+    c = data.contacts
+    emails = c["email"]
+    assert share(c["company"], lambda v: v is None) == pytest.approx(RATES["unaffiliated"], abs=0.02)
+    assert share(emails, lambda v: v is None) == pytest.approx(RATES["email_missing"], abs=0.01)
+    assert share(emails, lambda v: v is not None and v != v.strip()) == pytest.approx(
+        RATES["email_padded"], abs=0.01
+    )
+    assert share(emails, lambda v: v is not None and v.strip() != v.strip().lower()) > 0.05
+    invalid = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$", re.IGNORECASE)
+    assert (
+        share(emails, lambda v: v is not None and not invalid.match(v.strip()))
+        >= RATES["email_invalid"] * 0.8
+    )
+    present = [e for e in emails if e]
+    assert 0.01 < 1 - len(set(present)) / len(present) < 0.05  # duplicates
+    assert share(c["isinactive"], lambda v: v == "T") == pytest.approx(RATES["inactive"], abs=0.01)
+    names = c["firstname"] + c["lastname"]
+    assert share(names, lambda v: v is not None and not v.isascii()) > 0.04
+    assert any(v and v[0] in "=+-@" for v in c["firstname"])
+    assert any(v and ("\n" in v or "," in v or '"' in v) for v in c["lastname"])
+    formats = {re.sub(r"\d", "9", p) for p in c["phone"] if p}
+    assert len(formats) >= 8
+
+
+def test_million_generates_quickly_enough_scaled() -> None:
+    started = time.perf_counter()
+    generate(100_000, seed=9)
+    assert time.perf_counter() - started < 8  # ~10x this for a million: well under a minute
+
+
+def test_clock_round_trip() -> None:
+    clock = AccountClock("America/Los_Angeles", "DD/MM/YYYY")
+    epoch = clock.parse_local("2024-01-23 08:00:00", "%Y-%m-%d %H:%M:%S")
+    assert clock.iso_utc(epoch) == "2024-01-23T16:00:00Z"
+    assert clock.display_date(epoch) == "23/01/2024"
+    assert clock.parse_pref_date("23/01/2024").isoformat() == "2024-01-23"
