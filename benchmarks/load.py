@@ -27,6 +27,7 @@ import requests
 
 from benchmarks.common import RssSampler, update_doc_section
 from netsuite_acton.hooks.acton import ActOnHook, MergeResult
+from netsuite_acton.hooks.acton_csv import split_csv
 from netsuite_acton.state import StateStore
 from sandbox.launcher import SandboxProcess
 
@@ -52,6 +53,7 @@ class Outcome:
     list_size: int
     peak_rss_mb: float
     build_seconds: float
+    encode_seconds: float
 
     @property
     def throttled(self) -> int:
@@ -106,7 +108,17 @@ def run(args: argparse.Namespace) -> Outcome:
         stats = requests.get(f"{sandbox.base_url}/_sandbox/stats", timeout=10).json()
         lists = requests.get(f"{sandbox.base_url}/_sandbox/lists", timeout=30).json()
         size = next(item["count"] for item in lists if item["id"] == list_id)
-    return Outcome(args.contacts, seconds, result, stats, size, rss.peak_growth_mb, build_seconds)
+    return Outcome(
+        args.contacts, seconds, result, stats, size, rss.peak_growth_mb, build_seconds, encode_seconds(frame)
+    )
+
+
+def encode_seconds(frame: pd.DataFrame) -> float:
+    """The hook's CSV building and splitting alone, for the same frame and headings."""
+    started = time.perf_counter()
+    for part, _rows in split_csv(frame, 50_000_000, columns=HEADINGS):
+        part.read(1)
+    return time.perf_counter() - started
 
 
 def report(outcome: Outcome, args: argparse.Namespace) -> str:
@@ -118,14 +130,15 @@ def report(outcome: Outcome, args: argparse.Namespace) -> str:
     return f"""## Act-On: bulk merge (`python -m benchmarks.load`)
 
 Merge {outcome.contacts:,} new contacts ({len(HEADINGS)} headings) into one list with
-`ActOnHook.merge_contacts` (UPSERT), against the Act-On sandbox with Act-On's limits: 5 calls/s,
-30,000 calls/day, 5 logins/hour;
-{args.latency_ms:g} ms latency per call, jobs take at least {args.job_seconds:g} s. The hook runs at the
-connection's 4 calls/s. Uploads are split at {args.max_upload_mb:g} MB.
+`ActOnHook.merge_contacts` (UPSERT), against the Act-On sandbox with Act-On's limits (5 calls/s,
+30,000 calls/day, 5 logins/hour), {args.latency_ms:g} ms latency per call and jobs that take at least
+{args.job_seconds:g} s. The hook runs at the connection's 4 calls/s and splits uploads at
+{args.max_upload_mb:g} MB. Fresh token cache: the run includes the one password login.
 
 | Measure | Result | Target |
 |---|---|---|
 | Wall time (ensure list + merge, CSV building included) | {outcome.seconds:.1f} s | |
+| of which CSV encoding (measured apart) | {outcome.encode_seconds:.1f} s | |
 | Contacts in the list afterwards | {contacts} | {outcome.contacts:,} |
 | Uploads | {r.uploads} | |
 | Act-On calls used (token, lists, create, uploads, job polls) | {r.calls} | < 50: {calls_ok} |
@@ -134,11 +147,12 @@ connection's 4 calls/s. Uploads are split at {args.max_upload_mb:g} MB.
 | Busiest 1-s window at the sandbox | {outcome.stats.get("max_calls_in_1s")} calls | ≤ 5 |
 | Peak RSS growth during the merge | {outcome.peak_rss_mb:.0f} MB | flat in the row count |
 
-The frame itself ({outcome.contacts:,} rows, built in {outcome.build_seconds:.1f} s) is the caller's and is
-not counted in the RSS figure: the hook encodes it a block of rows at a time into temporary files and
-streams each upload, so memory does not grow with the upload. Wall time is dominated by CSV encoding and
-the sandbox's own merge work; calls stay flat in the row count (one upload per {args.max_upload_mb:g} MB
-plus a few polls each), so a daily budget of 30,000 calls is never at risk.
+The frame itself ({outcome.contacts:,} rows, built in {outcome.build_seconds:.1f} s) belongs to the caller
+and is not in the RSS figure: the hook encodes it 20,000 rows at a time into temporary files and streams
+each upload from disk, so its own memory does not grow with the row count. The rest of the wall time is
+the sandbox's merge work and the jobs' minimum duration; the hook waits on each job with backoff (1 s
+growing to 15 s). Calls stay flat in the row count (one upload per {args.max_upload_mb:g} MB plus a few
+polls each), a tiny share of the 30,000 a day.
 
 Machine: {platform.machine()}, {os.cpu_count()} CPUs shared, Python {platform.python_version()};
 run `python -m benchmarks.load` (add `--contacts 50000 --no-doc` for a quick look).

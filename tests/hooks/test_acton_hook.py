@@ -193,6 +193,41 @@ def test_429_without_retry_after_is_retried(fake: responses.RequestsMock, store:
     assert hook.calls_made == 4
 
 
+def test_daily_quota_is_not_retried(fake: responses.RequestsMock, store: StateStore) -> None:
+    fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    fake.get(
+        f"{BASE}/api/1/list",
+        status=429,
+        json={"errorCode": 429, "message": "Daily limit of 30000 API calls reached"},
+    )
+    hook = make_hook(store)
+    with pytest.raises(ActOnError) as info:
+        hook.list_lists()
+    assert info.value.code == "DAILY_QUOTA"
+    assert hook.calls_made == 2
+
+
+def test_generic_run_is_authenticated_and_keeps_emails_out_of_logs(
+    fake: responses.RequestsMock, store: StateStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
+    url = f"{BASE}/api/1/list/l-0001/record"
+    fake.put(url, status=503, body="busy")
+    fake.put(url, json={"status": "success", "id": "l-0001:3"})
+    hook = ActOnHook("acton_unit", state=store, method="PUT", retry_policy=RetryPolicy(initial_wait=0.01))
+    hook._sleep = lambda _seconds: None
+
+    response = hook.run(f"api/1/list/l-0001/record?email={USERNAME}", json={"Act-On score": 42})
+
+    assert response.json()["id"] == "l-0001:3"
+    sent = fake.calls[-1].request
+    assert sent.headers["Authorization"] == "Bearer access-1"
+    assert json.loads(sent.body) == {"Act-On score": 42}
+    logged = capsys.readouterr()
+    assert "retrying" in logged.out + logged.err
+    assert USERNAME not in logged.out + logged.err
+
+
 def test_error_carries_code_without_secrets(fake: responses.RequestsMock, store: StateStore) -> None:
     fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
     fake.get(

@@ -65,6 +65,7 @@ SYSTEM_COLUMNS = {
     "Home Phone": "HOME_PHONE",
 }
 _EMAIL_RE = re.compile(r"[^\s@\"'<>,;]+@[^\s@\"'<>,;]+")
+_DAILY_QUOTA_RE = re.compile(r"\b(daily|per day|quota)\b", re.IGNORECASE)
 _TOKEN_POLICY = RetryPolicy(max_attempts=3, initial_wait=1.0, max_wait=10.0)
 
 
@@ -142,6 +143,7 @@ class ActOnHook(HttpHook):
     :param state: where the shared token lives; default the ``netsuite_acton_state`` connection's store.
     :param retry_policy: retries for 429, 5xx, timeouts and dropped connections.
     :param job_timeout: seconds to wait for one upload job before failing.
+    :param method: HTTP method of :meth:`run` (HttpHook's generic call); the named methods ignore it.
     """
 
     conn_name_attr = "acton_conn_id"
@@ -158,8 +160,9 @@ class ActOnHook(HttpHook):
         job_timeout: float = 3600.0,
         poll_initial: float = 1.0,
         poll_max: float = 15.0,
+        method: str = "GET",
     ) -> None:
-        super().__init__(method="GET", http_conn_id=acton_conn_id)
+        super().__init__(method=method, http_conn_id=acton_conn_id)
         self.acton_conn_id = acton_conn_id
         self.retry_policy = retry_policy or RetryPolicy()
         self.job_timeout = job_timeout
@@ -247,10 +250,15 @@ class ActOnHook(HttpHook):
 
     # -- transport ----------------------------------------------------------------------------------
     def check_response(self, response: requests.Response) -> None:
-        """Raise :class:`ActOnError` (retriable for 429/5xx) with Act-On's code and message, scrubbed."""
+        """Raise :class:`ActOnError` (retriable for 429/5xx) with Act-On's code and message, scrubbed.
+
+        A 429 for the daily quota is not retried: nothing changes before midnight UTC.
+        """
         if response.ok:
             return
         code, message = self._error_fields(response)
+        if response.status_code == 429 and _DAILY_QUOTA_RE.search(message):
+            raise ActOnError(429, "DAILY_QUOTA", message)
         if response.status_code in RETRIABLE_STATUS:
             raise ActOnRetriableError(
                 response.status_code,
@@ -354,6 +362,38 @@ class ActOnHook(HttpHook):
         self.tokens.invalidate(used[-1])
         return call_with_retries(attempt, self.retry_policy, self.log, what, sleep=self._sleep)
 
+    def run(
+        self,
+        endpoint: str | None = None,
+        data: dict[str, Any] | str | None = None,
+        headers: dict[str, Any] | None = None,
+        extra_options: dict[str, Any] | None = None,
+        **request_kwargs: Any,
+    ) -> requests.Response:
+        """HttpHook's generic call (``ActOnHook(method=...)`` style), authenticated, limited and retried.
+
+        For endpoints without a dedicated method; GET sends ``data`` as query parameters, other methods
+        as a form, or ``json=`` as a JSON body. Only GET, PUT and DELETE are retried on ambiguous failures.
+        """
+        path = "/" + (endpoint or "").lstrip("/")
+        what = f"{self.method} {path.split('?', 1)[0]}"  # query values (an email) never reach a log line
+        payload = request_kwargs.get("json")
+        if self.method == "GET":
+            return self._call("GET", path, what=what, params=data if isinstance(data, dict) else None)
+
+        def body() -> tuple[Any, str | None]:
+            if payload is not None:
+                return json.dumps(payload), "application/json"
+            return data, None
+
+        return self._call(
+            self.method,
+            path,
+            what=what,
+            body=body,
+            idempotent=self.method in ("PUT", "DELETE"),
+        )
+
     # -- tokens -------------------------------------------------------------------------------------
     def _token_grant(self, form: dict[str, str], what: str) -> Grant:
         s = self.settings
@@ -416,8 +456,11 @@ class ActOnHook(HttpHook):
                 return lists
 
     def find_list(self, name: str) -> dict[str, Any] | None:
-        """The contact list called ``name``, or None."""
-        return next((item for item in self.list_lists() if item.get("name") == name), None)
+        """The contact list called ``name`` (the oldest, if Act-On holds several), or None."""
+        matches = [item for item in self.list_lists() if item.get("name") == name]
+        if len(matches) > 1:
+            self.log.warning("%d Act-On lists share one name; using %s", len(matches), matches[0].get("id"))
+        return matches[0] if matches else None
 
     def list_headings(self, list_id: str) -> list[str]:
         """The list's column headings (one small download call), without ``_contact_id_``."""
