@@ -35,25 +35,32 @@ def test_get_record_camel_case_and_reference(ns: SignedClient, app_client: TestC
     r = ns.request("GET", f"{RECORD}/contact/900002")
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["id"] == "900002" and body["firstName"] == "Zoë" and body["lastName"] == "O'Brien"
-    assert body["email"] == " Zoe@Example.org " and body["isInactive"] is False
-    assert body["company"]["id"] == "900001" and body["company"]["refName"] == "Acme, Inc."
+    assert body["id"] == "900002"
+    assert body["firstName"] == "Zoë"
+    assert body["lastName"] == "O'Brien"
+    assert body["email"] == " Zoe@Example.org "
+    assert body["isInactive"] is False
+    assert body["company"]["id"] == "900001"
+    assert body["company"]["refName"] == "Acme, Inc."
     assert body["company"]["links"][0]["href"].endswith("/customer/900001")
     assert body["lastModifiedDate"] == "2025-06-01T12:00:00Z"
     assert body["custentity_acton_score"] == 5
     assert "middleName" not in body  # NULL fields are left out
     customer = ns.request("GET", f"{RECORD}/customer/900001").json()
-    assert customer["companyName"] == "Acme, Inc." and customer["searchStage"] == "Prospect"
+    assert customer["companyName"] == "Acme, Inc."
+    assert customer["searchStage"] == "Prospect"
 
 
 def test_patch_semantics(ns: SignedClient, app_client: TestClient) -> None:
     add(app_client)
     before = time.time()
     r = ns.request("PATCH", f"{RECORD}/contact/900002", json={"custentity_acton_score": 87, "title": "CTO"})
-    assert r.status_code == 204 and r.content == b""
+    assert r.status_code == 204
+    assert r.content == b""
     assert r.headers["Location"].endswith(f"{RECORD}/contact/900002")
     raw = app_client.get("/_sandbox/contacts/900002").json()
-    assert raw["custentity_acton_score"] == 87 and raw["title"] == "CTO"
+    assert raw["custentity_acton_score"] == 87
+    assert raw["title"] == "CTO"
     assert raw["lastmodifieddate"] >= time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(before)))
     assert ns.request("PATCH", f"{RECORD}/contact/900002", json={"title": None}).status_code == 204
     assert "title" not in ns.request("GET", f"{RECORD}/contact/900002").json()
@@ -61,21 +68,26 @@ def test_patch_semantics(ns: SignedClient, app_client: TestClient) -> None:
     r = ns.request("PATCH", f"{RECORD}/contact/900002", json={"custentity_nope": 1})
     assert r.status_code == 400
     detail = r.json()["o:errorDetails"][0]
-    assert detail["o:errorCode"] == "NONEXISTENT_FIELD" and detail["o:errorPath"] == "custentity_nope"
+    assert detail["o:errorCode"] == "NONEXISTENT_FIELD"
+    assert detail["o:errorPath"] == "custentity_nope"
     r = ns.request("PATCH", f"{RECORD}/contact/900002", json={"custentity_acton_score": "high"})
-    assert r.status_code == 400 and r.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_PARAMETER"
+    assert r.status_code == 400
+    assert r.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_PARAMETER"
     r = ns.request("PATCH", f"{RECORD}/contact/424242424", json={"custentity_acton_score": 1})
-    assert r.status_code == 404 and r.json()["o:errorDetails"][0]["o:errorCode"] == "NONEXISTENT_ID"
+    assert r.status_code == 404
+    assert r.json()["o:errorDetails"][0]["o:errorCode"] == "NONEXISTENT_ID"
 
     app_client.post("/_sandbox/locks", json={"record_type": "contact", "ids": [900_002], "locked": True})
     r = ns.request("PATCH", f"{RECORD}/contact/900002", json={"custentity_acton_score": 1})
-    assert r.status_code == 400 and r.json()["o:errorDetails"][0]["o:errorCode"] == "USER_ERROR"
+    assert r.status_code == 400
+    assert r.json()["o:errorDetails"][0]["o:errorCode"] == "USER_ERROR"
     app_client.post("/_sandbox/locks", json={"record_type": "contact", "ids": [900_002], "locked": False})
     assert (
         ns.request("PATCH", f"{RECORD}/contact/900002", json={"custentity_acton_score": 1}).status_code == 204
     )
     stats = app_client.get("/_sandbox/stats").json()
-    assert stats["patches"] >= 3 and stats["patch_failures"] >= 4
+    assert stats["patches"] >= 3
+    assert stats["patch_failures"] >= 4
     assert stats["requests"]["PATCH /services/rest/record/v1/contact/{id}"]["204"] >= 3
 
 
@@ -114,7 +126,8 @@ def test_listing_with_q(ns: SignedClient, app_client: TestClient) -> None:
     assert r.json()["totalResults"] == 0
     r = ns.request("GET", f"{RECORD}/contact?limit=2")
     body = r.json()
-    assert body["count"] == 2 and body["hasMore"] is True
+    assert body["count"] == 2
+    assert body["hasMore"] is True
     assert body["items"][0]["links"][0]["rel"] == "self"
     assert (
         ns.request("GET", f"{RECORD}/contact", params={"q": 'lastModifiedDate SOON "x"'}).status_code == 400
@@ -123,12 +136,16 @@ def test_listing_with_q(ns: SignedClient, app_client: TestClient) -> None:
 
 def test_admin_connection_health_and_config(app_client: TestClient) -> None:
     health = app_client.get("/_sandbox/health").json()
-    assert health["status"] == "ok" and health["contacts"] >= 3000
+    assert health["status"] == "ok"
+    assert health["contacts"] >= 3000
     conn = app_client.get("/_sandbox/connection").json()
-    assert conn["conn_type"] == "netsuite" and conn["host"] == "http://testserver"
-    assert conn["extra"]["auth_method"] == "tba" and conn["extra"]["account_id"] == "1234567_SB1"
+    assert conn["conn_type"] == "netsuite"
+    assert conn["host"] == "http://testserver"
+    assert conn["extra"]["auth_method"] == "tba"
+    assert conn["extra"]["account_id"] == "1234567_SB1"
     m2m = app_client.get("/_sandbox/connection?auth=m2m").json()["extra"]
-    assert m2m["auth_method"] == "m2m" and "BEGIN PRIVATE KEY" in m2m["private_key"]
+    assert m2m["auth_method"] == "m2m"
+    assert "BEGIN PRIVATE KEY" in m2m["private_key"]
     assert app_client.post("/_sandbox/config", json={"nope": 1}).status_code == 400
     assert app_client.post("/_sandbox/config", json={"error_500_rate": 2}).status_code == 400
     assert app_client.post("/_sandbox/config", json={"latency_ms": 1}).json()["latency_ms"] == 1

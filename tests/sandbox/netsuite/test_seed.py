@@ -23,12 +23,12 @@ def test_deterministic() -> None:
 
 def test_shape_and_ids(data) -> None:
     contacts, customers = data.contacts, data.customers
-    assert len(contacts["id"]) == 20_000 and len(customers["id"]) == 2_000
+    assert len(contacts["id"]) == 20_000
+    assert len(customers["id"]) == 2_000
     ids = contacts["id"] + customers["id"]
     assert len(set(ids)) == len(ids)  # one entity id space
-    assert (
-        contacts["id"] == sorted(contacts["id"]) and contacts["id"][-1] - contacts["id"][0] > 20_000
-    )  # gaps
+    assert contacts["id"] == sorted(contacts["id"])
+    assert contacts["id"][-1] - contacts["id"][0] > 20_000
     assert set(contacts["company"]) - {None} <= set(customers["id"])
     assert set(customers["searchstage"]) == {"Customer", "Prospect", "Lead"}
     assert all(m >= c for m, c in zip(contacts["lastmodifieddate"], contacts["datecreated"], strict=True))

@@ -41,14 +41,16 @@ def test_hook_query_translates_with_local_time_literal(translator: SuiteQLTransl
     assert "c.lastmodifieddate >= 1769895900" in t.page_sql
     assert t.page_sql.endswith("LIMIT ? OFFSET ?")
     # the count skips the LEFT JOIN on the customer's id: it cannot change the number of rows
-    assert "JOIN" not in t.count_sql and "ORDER" not in t.count_sql
+    assert "JOIN" not in t.count_sql
+    assert "ORDER" not in t.count_sql
 
 
 def test_range_probe_and_rownum(translator: SuiteQLTranslator) -> None:
     t = translator.translate("SELECT MIN(c.id) AS min_id, MAX(c.id) AS max_id, COUNT(*) AS n FROM contact c")
     assert t.columns == ["min_id", "max_id", "n"]
     t = translator.translate("SELECT id, custentity_acton_score FROM contact WHERE ROWNUM <= 1")
-    assert "LIMIT 1" in t.page_sql and "ROWNUM" not in t.page_sql.upper()
+    assert "LIMIT 1" in t.page_sql
+    assert "ROWNUM" not in t.page_sql.upper()
     t = translator.translate("SELECT id FROM contact WHERE isinactive = 'F' FETCH FIRST 5 ROWS ONLY")
     assert "LIMIT 5" in t.page_sql
 
@@ -57,7 +59,8 @@ def test_unnamed_expressions_and_stars(translator: SuiteQLTranslator) -> None:
     t = translator.translate("SELECT COUNT(*), NVL(email, 'none'), id FROM contact")
     assert t.columns == ["expr1", "expr2", "id"]
     t = translator.translate("SELECT cu.* FROM customer cu")
-    assert "searchstage" in t.columns and "custentity_acton_lead_score" in t.columns
+    assert "searchstage" in t.columns
+    assert "custentity_acton_lead_score" in t.columns
 
 
 @pytest.mark.parametrize(
@@ -81,7 +84,8 @@ def test_unnamed_expressions_and_stars(translator: SuiteQLTranslator) -> None:
 def test_errors_name_the_problem(translator: SuiteQLTranslator, query: str, message: str) -> None:
     with pytest.raises(NetSuiteError) as exc:
         translator.translate(query)
-    assert exc.value.status == 400 and exc.value.code == "INVALID_PARAMETER"
+    assert exc.value.status == 400
+    assert exc.value.code == "INVALID_PARAMETER"
     assert exc.value.detail.startswith("Invalid search query. Detailed unprocessed description follows.")
     assert message in exc.value.detail
 
@@ -98,13 +102,16 @@ def test_page_shape_and_types(ns: SignedClient) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert list(body) == ["links", "count", "hasMore", "items", "offset", "totalResults"]
-    assert body["count"] == 5 and body["offset"] == 5 and body["hasMore"] is True
+    assert body["count"] == 5
+    assert body["offset"] == 5
+    assert body["hasMore"] is True
     assert body["totalResults"] == 3000
     rels = [link["rel"] for link in body["links"]]
     assert rels == ["previous", "first", "next", "last", "self"]
     assert body["links"][2]["href"].endswith(f"{SUITEQL}?limit=5&offset=10")
     for item in body["items"]:
-        assert item["links"] == [] and isinstance(item["id"], str)
+        assert item["links"] == []
+        assert isinstance(item["id"], str)
         assert item["isinactive"] in ("T", "F")
         assert all(isinstance(v, str) for k, v in item.items() if k != "links")
     # NULL columns are left out of the item, as NetSuite does
@@ -134,7 +141,8 @@ def test_datetimes_date_only_without_to_char_and_local_with_it(ns: SignedClient,
         "SELECT id FROM contact WHERE lastmodifieddate > "
         "TO_TIMESTAMP('2026-01-02 21:30:00', 'YYYY-MM-DD HH24:MI:SS') AND id = 999001"
     )
-    assert r.json()["totalResults"] == 0 and r.json()["items"] == []
+    assert r.json()["totalResults"] == 0
+    assert r.json()["items"] == []
 
 
 def test_keyset_paging_reads_every_row_once(ns: SignedClient) -> None:
@@ -160,15 +168,19 @@ def test_keyset_paging_reads_every_row_once(ns: SignedClient) -> None:
 def test_limits_cap_and_header(ns: SignedClient) -> None:
     assert ns.suiteql("SELECT id FROM contact", limit=1001).status_code == 400
     r = ns.suiteql("SELECT id FROM contact", limit=1000, offset=99_001)
-    assert r.status_code == 400 and "100000" in r.json()["o:errorDetails"][0]["detail"]
+    assert r.status_code == 400
+    assert "100000" in r.json()["o:errorDetails"][0]["detail"]
     r = ns.suiteql("SELECT id FROM contact", limit=1000, offset=99_000)  # allowed, but past the end
-    assert r.status_code == 400 and "offset" in r.json()["o:errorDetails"][0]["detail"]
+    assert r.status_code == 400
+    assert "offset" in r.json()["o:errorDetails"][0]["detail"]
     r = ns.request("POST", f"{SUITEQL}?limit=10", json={"q": "SELECT id FROM contact"})
-    assert r.status_code == 400 and "Prefer: transient" in r.json()["o:errorDetails"][0]["detail"]
+    assert r.status_code == 400
+    assert "Prefer: transient" in r.json()["o:errorDetails"][0]["detail"]
     r = ns.suiteql("SELECT nope FROM contact")
     assert r.status_code == 400
     detail = r.json()["o:errorDetails"][0]
-    assert detail["o:errorCode"] == "INVALID_PARAMETER" and "Field 'nope'" in detail["detail"]
+    assert detail["o:errorCode"] == "INVALID_PARAMETER"
+    assert "Field 'nope'" in detail["detail"]
 
 
 def test_general_sql(ns: SignedClient) -> None:
@@ -181,7 +193,8 @@ def test_general_sql(ns: SignedClient) -> None:
     )
     assert r.status_code == 200, r.text
     stages = {item.get("stage", "(none)") for item in r.json()["items"]}
-    assert stages <= {"Customer", "Prospect", "Lead", "(none)"} and len(stages) >= 3
+    assert stages <= {"Customer", "Prospect", "Lead", "(none)"}
+    assert len(stages) >= 3
     r = ns.suiteql(
         "SELECT id FROM contact WHERE datecreated >= TO_DATE('2020-01-01', 'YYYY-MM-DD') "
         "AND datecreated < SYSDATE - 30 ORDER BY id DESC",
