@@ -146,7 +146,7 @@ def markdown(args: argparse.Namespace, bound: float, runs: list[Run], stats: dic
         f"Memory of the parallel run, RSS growth as rows were read: {marks} (chunks of {args.chunk_rows:,} "
         "rows; pages wait in a bounded queue). Flat means the later marks do not grow with the row count.  ",
         f"Sandbox: highest number of requests in flight {stats.get('max_in_flight', '?')}, "
-        f"429s sent {stats.get('throttled', stats.get('429s', '?'))}.",
+        f"429s sent {stats.get('throttled_429', '?')}.",
         "",
         "Why not 100%: every id range ends in a partial page, the planning query costs one round trip, "
         "and the sandbox (SQLite + JSON on the same two cores) adds its own time to the injected latency.",

@@ -15,7 +15,7 @@ import pytest
 import requests
 import responses
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from netsuite_acton.hooks.netsuite import NetSuiteHook, NetSuitePreflightError
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings
@@ -317,6 +317,14 @@ def test_extract_contacts_incremental_filters_in_account_time(fake: responses.Re
     assert "TO_TIMESTAMP('2026-11-15 11:00:00'" in queries[0]  # 12:00 PST minus the DST margin
 
 
+def test_incremental_keeps_rows_saved_in_the_same_second(fake: responses.RequestsMock) -> None:
+    contacts = [{"id": "3", "isinactive": "F", "lastmodifieddate": "2026-01-15 04:00:00"}]
+    fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, []))
+    since = datetime(2026, 1, 15, 12, 0, 0, 700_000, tzinfo=UTC)  # NetSuite shows 04:00:00 PST for 12:00:00.9
+    frames = list(make_hook().extract_contacts(modified_since=since))
+    assert [frame["id"].tolist() for frame in frames] == [["3"]]
+
+
 def test_extract_contacts_with_nothing_to_read(fake: responses.RequestsMock) -> None:
     fake.post(SUITEQL, json={"items": [{"n": "0"}], "hasMore": False})
     assert list(make_hook().extract_contacts(modified_since=datetime.now(UTC))) == []
@@ -501,6 +509,22 @@ def test_m2m_bad_client_is_a_clear_error(rsa_key: rsa.RSAPrivateKey) -> None:
             make_hook().suiteql("SELECT c.id FROM contact c")
         assert "BEGIN" not in str(info.value)
         assert len(fake.calls) == 1
+
+
+def test_m2m_signs_es256_with_an_ec_key() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    extra = {
+        "account_id": "1",
+        "auth_method": "m2m",
+        "client_id": "c",
+        "certificate_id": "k",
+        "private_key": pem.decode(),
+    }
+    assertion = M2MBearerAuth(NetSuiteSettings.from_connection(None, extra)).client_assertion()
+    assert jwt.get_unverified_header(assertion)["alg"] == "ES256"
 
 
 def test_m2m_rejects_a_bad_key() -> None:

@@ -108,13 +108,30 @@ def test_429_storm_loses_no_page(small: SandboxProcess) -> None:
 
 
 def test_faults_are_retried_and_signed_afresh(small: SandboxProcess) -> None:
-    configure(small, error_503_rate=0.2, error_500_rate=0.1)
+    admin(small, "POST", "reset")
+    configure(small, error_503_rate=0.2, error_500_rate=0.1, drop_rate=0.05)
     try:
         with hook_on(small) as hook:
             expected = contact_count(hook)
-            everything = extract_all(hook)
+            everything = extract_all(hook, chunk_rows=500)
     finally:
-        configure(small, error_503_rate=0.0, error_500_rate=0.0)
+        configure(small, error_503_rate=0.0, error_500_rate=0.0, drop_rate=0.0)
+    faults = admin(small, "GET", "stats").json()["faults"]
+    assert sum(faults.values()) > 0, "no fault was injected: the test proves nothing"
+    assert len(everything) == expected
+    assert everything["id"].is_unique
+
+
+def test_401_under_load_after_success_is_retried(small: SandboxProcess) -> None:
+    configure(small, latency_ms=20, concurrency_limit=2, unauthorized_under_load_rate=0.5)
+    try:
+        with hook_on(small, max_concurrency=5) as hook:
+            expected = contact_count(hook)
+            everything = extract_all(hook)
+        unauthorized = admin(small, "GET", "stats").json()["unauthorized_under_load"]
+    finally:
+        configure(small, latency_ms=0, concurrency_limit=5, unauthorized_under_load_rate=0.0)
+    assert unauthorized > 0
     assert len(everything) == expected
     assert everything["id"].is_unique
 
@@ -210,19 +227,26 @@ def test_m2m_with_an_unknown_certificate_is_rejected(small: SandboxProcess) -> N
 
 def test_contacts_modified_during_extraction_are_caught_next_run(small: SandboxProcess) -> None:
     """The operator's contract: watermark = extraction start minus a lookback; run 1 + run 2 = the truth."""
-    configure(small, latency_ms=40, mutator_per_second=150)
+    log_start = admin(small, "GET", "mutations").json()["last_seq"]
+    configure(small, latency_ms=300, mutator_per_second=100)
     try:
-        with hook_on(small, max_concurrency=2) as hook:
+        with hook_on(small, max_concurrency=1) as hook:
             started = datetime.now(UTC)
             first = extract_all(hook)
             configure(small, mutator_per_second=0)
             second = extract_all(hook, modified_since=started - timedelta(minutes=1))
+            configure(small, latency_ms=0)
             truth = extract_all(hook)
     finally:
         configure(small, latency_ms=0, mutator_per_second=0)
-    changed = truth[truth["lastmodifieddate"] >= pd.Timestamp(started)]
-    assert len(changed) > 20, "the mutator did not modify enough contacts for the test to mean anything"
-    assert set(changed["id"]) <= set(second["id"])
+    mutated = {
+        str(item["id"])
+        for item in admin(small, "GET", "mutations", params={"since": log_start}).json()["items"]
+    }
+    assert len(mutated) > 50, "the mutator did not modify enough contacts for the test to mean anything"
+    assert mutated <= set(second["id"])
+    stale = first.set_index("id").loc[sorted(mutated), "lastmodifieddate"] < pd.Timestamp(started).floor("s")
+    assert stale.any(), "the first run saw every change: the test proves nothing"
     merged = (
         pd.concat([first, second], ignore_index=True)
         .sort_values("lastmodifieddate", kind="stable")

@@ -416,7 +416,9 @@ class NetSuiteHook(HttpHook):
         """Typed frame of one chunk, minus rows the DST margin let in (older than ``modified_since``)."""
         frame = contacts_frame(items, self.settings.timezone)
         if modified_since is not None:
-            frame = frame[frame["lastmodifieddate"] >= pd.Timestamp(modified_since)].reset_index(drop=True)
+            # NetSuite shows whole seconds: a row saved at 12:00:00.7 reads 12:00:00, so compare to the second.
+            threshold = pd.Timestamp(modified_since).floor("s")
+            frame = frame[frame["lastmodifieddate"] >= threshold].reset_index(drop=True)
         if len(frame):
             yield frame
 
