@@ -160,3 +160,48 @@ def test_per_heading_max_length(nasty, config) -> None:
     safe, counts = make_csv_safe(rows, forward)
     assert safe.set_index("NetSuite Contact ID").loc["5", "Job Title"] == "'=cmd"
     assert counts["truncated:Job Title"] == 1
+
+
+TRICKY_EMAILS = [
+    "a@b.co",
+    "first.last+tag@sub.example.com",
+    "o'brien@example.ie",
+    "x{y}|z~@example.com",
+    "a..b@example.com",
+    ".a@example.com",
+    "a.@example.com",
+    "a@-example.com",
+    "a@example-.com",
+    "a@example.c",
+    "a@example.123",
+    "a@localhost",
+    "a@host.test",
+    "a@host.local",
+    "a@xn--zz.com",
+    "a@xn--bcher-kva.de",
+    "l" * 64 + "@example.com",
+    "l" * 65 + "@example.com",
+    "a@" + "d" * 63 + ".com",
+    "a@" + "d" * 64 + ".com",
+    "a@" + ".".join(["d" * 60] * 4) + ".com",
+    "zoë@bücher.de",
+    "a b@example.com",
+    "a@b@example.com",
+    "-dash@example.com",
+]
+
+
+@pytest.mark.parametrize("email", TRICKY_EMAILS)
+def test_fast_path_agrees_with_email_validator(email) -> None:
+    """The vectorised shortcut must never accept what email-validator refuses, nor alter the address."""
+    from email_validator import EmailNotValidError, validate_email
+
+    normalised, reasons = validate_emails(pd.Series([email]))
+    try:
+        expected = validate_email(email, check_deliverability=False).normalized.lower()
+        expected_reason = "email_formula_prefix" if email.startswith("-") else ""
+    except EmailNotValidError:
+        expected, expected_reason = None, "email_invalid"
+    assert reasons.iloc[0] == expected_reason
+    if expected_reason == "":
+        assert normalised.iloc[0] == expected
