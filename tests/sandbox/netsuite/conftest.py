@@ -20,6 +20,7 @@ from sandbox.netsuite.settings import (
     DEFAULT_CONSUMER_SECRET,
     DEFAULT_TOKEN_ID,
     DEFAULT_TOKEN_SECRET,
+    RuntimeConfig,
     Settings,
 )
 
@@ -94,16 +95,5 @@ def base_url(sandbox_process: SandboxProcess) -> Iterator[str]:
     """The child's base URL, with stats and runtime knobs reset after each test."""
     url = sandbox_process.base_url
     yield url
-    requests.post(
-        f"{url}/_sandbox/config",
-        json={
-            "latency_ms": 0,
-            "jitter_ms": 0,
-            "concurrency_limit": 5,
-            "retry_after": None,
-            "drop_rate": 0.0,
-            "token_ttl_seconds": 3600,
-        },
-        timeout=10,
-    )
+    requests.post(f"{url}/_sandbox/config", json=RuntimeConfig().as_dict(), timeout=10)
     requests.post(f"{url}/_sandbox/reset", json={}, timeout=10)
