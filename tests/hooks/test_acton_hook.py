@@ -14,7 +14,7 @@ import responses
 import sqlalchemy as sa
 from requests_toolbelt.multipart.decoder import MultipartDecoder
 
-from netsuite_acton.hooks.acton import ActOnError, ActOnHook, MergeResult
+from netsuite_acton.hooks.acton import ActOnError, ActOnHook, MergeResult, _base_url
 from netsuite_acton.hooks.rate_limit import RateLimiter
 from netsuite_acton.hooks.retries import RetryPolicy
 from netsuite_acton.state import StateStore
@@ -492,9 +492,36 @@ def test_download_list_pages_with_filters(fake: responses.RequestsMock, store: S
     assert params["count"] == "2"
 
 
+def test_incomplete_connection_fails_before_any_call(fake: responses.RequestsMock, store: StateStore) -> None:
+    conn = {**CONN, "extra": {"client_id": "app-1"}}
+    with env({"AIRFLOW_CONN_ACTON_PARTIAL": json.dumps(conn)}):
+        hook = ActOnHook("acton_partial", state=store)
+        with pytest.raises(ActOnError, match="client_secret"):
+            hook.list_lists()
+        ok, message = hook.test_connection()
+    assert not ok
+    assert "client_secret" in message
+    assert len(fake.calls) == 0
+
+
 def test_test_connection(fake: responses.RequestsMock, store: StateStore) -> None:
     fake.post(f"{BASE}/token", json=token_reply("access-1", "refresh-1"))
     fake.get(f"{BASE}/api/1/list", json={"offset": 0, "count": 1, "totalCount": 4, "result": []})
     ok, message = make_hook(store).test_connection()
     assert ok
     assert "4 lists" in message
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "region", "expected"),
+    [
+        (None, None, None, "https://api.actonsoftware.com"),
+        ("", None, "eu", "https://api-eu.actonsoftware.com"),
+        ("http://127.0.0.1:8080/", None, "eu", "http://127.0.0.1:8080"),
+        ("restapi.actonsoftware.com", None, None, "https://restapi.actonsoftware.com"),
+        ("127.0.0.1", 9000, None, "https://127.0.0.1:9000"),
+        ("http://127.0.0.1", 9000, None, "http://127.0.0.1:9000"),
+    ],
+)
+def test_base_url(host: str | None, port: int | None, region: str | None, expected: str) -> None:
+    assert _base_url(host, port, region) == expected

@@ -184,7 +184,7 @@ class ActOnHook(HttpHook):
         if self._settings is None:
             conn = self.get_connection(self.acton_conn_id)
             extra = conn.extra_dejson or {}
-            self._settings = _Settings(
+            settings = _Settings(
                 base_url=_base_url(conn.host, conn.port, extra.get("region")),
                 client_id=str(extra.get("client_id") or ""),
                 client_secret=str(extra.get("client_secret") or ""),
@@ -194,11 +194,28 @@ class ActOnHook(HttpHook):
                 timeout=float(extra.get("timeout") or 120),
                 verify=_as_bool(extra.get("verify")),
             )
+            self._require_credentials(settings)
+            self._settings = settings
             self.base_url = self._settings.base_url
         return self._settings
 
+    def _require_credentials(self, s: _Settings) -> None:
+        """Fail before any call (and any login attempt from the hourly five) on an incomplete connection."""
+        given = {
+            "client_id": s.client_id,
+            "client_secret": s.client_secret,
+            "login": s.username,
+            "password": s.password,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if missing:
+            raise ActOnError(
+                None, "CONNECTION_INCOMPLETE", f"connection {self.acton_conn_id!r} lacks {missing}"
+            )
+
     @property
     def state(self) -> StateStore:
+        """The state store holding the shared token (opened on first use, so building a hook is cheap)."""
         if self._state is None:
             self._state = StateStore.from_airflow()
         return self._state
@@ -220,6 +237,7 @@ class ActOnHook(HttpHook):
 
     @property
     def limiter(self) -> RateLimiter:
+        """This process's limiter for the account: every hook and thread on it shares the budget."""
         if self._limiter is None:
             s = self.settings
             self._limiter = shared_limiter(token_key(s.base_url, s.client_id, s.username), s.calls_per_second)
