@@ -402,6 +402,13 @@ class SuiteQLTranslator:
         aggregated = bool(select.args.get("group") or select.args.get("distinct")) or any(
             p.find(exp.AggFunc) for p in select.expressions
         )
+        if (
+            aggregated
+            and not select.args.get("group")
+            and not select.args.get("having")
+            and not has_own_limit
+        ):
+            return "SELECT 1"  # an aggregate without GROUP BY is always exactly one row
         if has_own_limit or aggregated:
             return f"SELECT COUNT(*) FROM ({sql})"
         counted = select.copy()

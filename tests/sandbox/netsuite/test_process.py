@@ -220,3 +220,20 @@ def test_dropped_connection_and_faults(base_url: str) -> None:
     requests.post(f"{base_url}/_sandbox/config", json={"error_503_rate": 0.0}, timeout=10)
     assert suiteql(base_url, "SELECT id FROM contact", tba_auth()).status_code == 200
     assert requests.get(f"{base_url}/_sandbox/stats", timeout=10).json()["faults"] == {"dropped": 1, "503": 1}
+
+
+def test_unauthorized_under_load_when_told(base_url: str) -> None:
+    requests.post(
+        f"{base_url}/_sandbox/config",
+        timeout=10,
+        json={"latency_ms": 400, "concurrency_limit": 1, "unauthorized_under_load_rate": 1.0},
+    )
+
+    def call(_: int) -> requests.Response:
+        return suiteql(base_url, "SELECT id FROM contact WHERE ROWNUM <= 1", tba_auth())
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(r.status_code for r in pool.map(call, range(4)))
+    assert statuses.count(200) >= 1
+    assert 401 in statuses
+    assert 429 not in statuses

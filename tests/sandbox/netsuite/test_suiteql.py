@@ -48,6 +48,7 @@ def test_hook_query_translates_with_local_time_literal(translator: SuiteQLTransl
 def test_range_probe_and_rownum(translator: SuiteQLTranslator) -> None:
     t = translator.translate("SELECT MIN(c.id) AS min_id, MAX(c.id) AS max_id, COUNT(*) AS n FROM contact c")
     assert t.columns == ["min_id", "max_id", "n"]
+    assert t.count_sql == "SELECT 1"
     t = translator.translate("SELECT id, custentity_acton_score FROM contact WHERE ROWNUM <= 1")
     assert "LIMIT 1" in t.page_sql
     assert "ROWNUM" not in t.page_sql.upper()
