@@ -203,3 +203,19 @@ def test_general_sql(ns: SignedClient) -> None:
     )
     ids = [int(i["id"]) for i in r.json()["items"]]
     assert ids == sorted(ids, reverse=True)
+
+
+def test_documented_functions_run(ns: SignedClient) -> None:
+    r = ns.suiteql(
+        "SELECT DECODE(isinactive, 'T', 'inactive', 'active') AS state, "
+        "UPPER(SUBSTR(lastname, 1, 3)) AS abbr, firstname || ' ' || lastname AS name, GREATEST(id, 5) AS g, "
+        "TO_NUMBER(id) AS n, LENGTH(TRIM(email)) AS l, "
+        "CASE WHEN email LIKE '%@%' THEN 'T' ELSE 'F' END AS has_at, INSTR(email, '@') AS at, "
+        "TO_CHAR(datecreated, 'DD-MON-YYYY HH:MI AM') AS created "
+        "FROM contact WHERE email IS NOT NULL ORDER BY id OFFSET 2 ROWS FETCH NEXT 3 ROWS ONLY"
+    )
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert len(items) == 3
+    assert items[0]["state"] in ("active", "inactive")
+    assert items[0]["created"][-2:] in ("AM", "PM")
