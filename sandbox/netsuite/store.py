@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from sandbox.netsuite.schema import Schema
+from sandbox.netsuite.schema import SQL_TYPES, Schema
 from sandbox.netsuite.seed import TITLES, SeedData
 from sandbox.netsuite.timefmt import AccountClock
 
@@ -84,8 +84,6 @@ class Store:
     def add_column(self, table: str, name: str) -> None:
         spec = self.schema.field(table, name)
         assert spec is not None
-        from sandbox.netsuite.schema import SQL_TYPES
-
         with self._lock:
             self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {spec.name} {SQL_TYPES[spec.type]}")
             self.version += 1
