@@ -21,6 +21,7 @@ from netsuite_acton.hooks.netsuite import NetSuiteHook, NetSuitePreflightError
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings
 from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, NetSuiteError
 from netsuite_acton.hooks.retries import RetryPolicy
+from netsuite_acton.hooks.suiteql_keyset import KeysetError
 from tests.support.sandboxes import env
 
 BASE = "https://1234567-sb1.suitetalk.api.netsuite.com"
@@ -340,7 +341,7 @@ def test_extract_contacts_fails_loudly_when_a_page_fails(fake: responses.Request
 def test_keyset_must_advance(fake: responses.RequestsMock) -> None:
     fake.post(SUITEQL, json={"items": [{"n": "2", "min_id": "1", "max_id": "2000"}], "hasMore": False})
     fake.post(SUITEQL, json={"items": [{"id": "0"}], "hasMore": True})
-    with pytest.raises(NetSuiteError, match="ORDER BY"):
+    with pytest.raises(KeysetError, match="ORDER BY"):
         list(make_hook().extract_contacts())
 
 

@@ -13,19 +13,18 @@ import pytest
 
 from netsuite_acton.hooks.netsuite_contacts import CONTACT_COLUMNS, contacts_frame, empty_contacts_frame
 from netsuite_acton.hooks.netsuite_limiter import AdaptiveLimiter
-from netsuite_acton.hooks.netsuite_parallel import read_in_parallel
+from netsuite_acton.hooks.netsuite_parallel import read_in_parallel, tasks_from
 from netsuite_acton.hooks.suiteql import (
-    IdRange,
     SqlLiteral,
     account_local_to_utc,
     load_template,
-    plan_id_ranges,
     render,
     sql_identifier,
     sql_int,
     sql_timestamp,
     watermark_literal,
 )
+from netsuite_acton.hooks.suiteql_keyset import IdRange, KeysetError, RangeSplitter, plan_id_ranges
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -178,14 +177,59 @@ def test_plan_id_ranges_cover_the_span_without_overlap(
 
 def test_plan_id_ranges_sizes() -> None:
     assert plan_id_ranges(None, None, 0, 4) == []
-    assert len(plan_id_ranges(1, 500_000, 500_000, 5)) == 25  # one range per 20,000 rows
-    assert len(plan_id_ranges(1, 150_000, 150_000, 4)) == 16  # at least 4 per worker
+    assert len(plan_id_ranges(1, 500_000, 500_000, 5)) == 5  # one per worker: splitting balances the rest
     assert len(plan_id_ranges(1, 10_000_000, 3_000, 4)) == 3  # never below one page per range
+
+
+def fake_keyset_read(ids: list[int], splitter: RangeSplitter, page: int, delay: float = 0.0):
+    """Read ``ids`` the way the hook does: (after, upper] pages, trimmed to the bound advance() returns."""
+
+    def read(cursor):
+        while (bounds := splitter.bounds(cursor)) is not None:
+            after, upper = bounds
+            hits = [i for i in ids if after < i <= upper]
+            rows = hits[:page]
+            time.sleep(delay)
+            bound = splitter.advance(cursor, after, rows[-1] if rows else None, len(hits) > page)
+            rows = [i for i in rows if i <= bound]
+            if rows:
+                yield rows
+
+    return read
+
+
+@pytest.mark.parametrize("workers", [1, 3, 5])
+def test_range_splitting_reads_every_id_exactly_once(workers: int) -> None:
+    # skewed ids: a dense block, then a sparse tail, so planned ranges are very unequal
+    ids = list(range(1, 3001)) + list(range(10_000, 400_000, 97))
+    ranges = plan_id_ranges(ids[0], ids[-1], len(ids), workers)
+    splitter = RangeSplitter(ranges, rows_per_id=len(ids) / (ids[-1] - ids[0] + 1), min_split_rows=200)
+    pages = list(read_in_parallel(splitter.take, fake_keyset_read(ids, splitter, 100, 0.001), workers))
+    out = [i for page in pages for i in page]
+    assert sorted(out) == ids
+    if workers > 1:
+        assert splitter.splits > 0
+
+
+def test_splitting_trims_a_page_in_flight() -> None:
+    splitter = RangeSplitter([IdRange(0, 10_000)], rows_per_id=1.0, min_split_rows=2)
+    owner = splitter.take()
+    assert splitter.bounds(owner) == (0, 10_000)
+    thief = splitter.take()  # takes (5000, 10000] while the owner's first page is in flight
+    assert (thief.after, thief.upper) == (5_000, 10_000)
+    assert splitter.advance(owner, 0, 6_000, True) == 5_000  # owner must drop ids above 5000 ...
+    assert splitter.bounds(owner) is None  # ... and is finished
+    assert splitter.advance(thief, 5_000, 6_000, True) == 10_000
+    assert splitter.bounds(thief) == (6_000, 10_000)
+    with pytest.raises(KeysetError, match="ORDER BY"):
+        splitter.advance(thief, 6_000, 6_000, True)
 
 
 def test_read_in_parallel_yields_everything_once() -> None:
     tasks = [IdRange(i * 10, i * 10 + 10) for i in range(20)]
-    out = list(read_in_parallel(tasks, lambda r: range(r.after_id + 1, r.upper_id + 1), workers=4))
+    out = list(
+        read_in_parallel(tasks_from(tasks), lambda r: range(r.after_id + 1, r.upper_id + 1), workers=4)
+    )
     assert sorted(out) == list(range(1, 201))
 
 
@@ -196,7 +240,7 @@ def test_read_in_parallel_raises_the_first_error() -> None:
         return [task]
 
     with pytest.raises(RuntimeError, match="boom"):
-        list(read_in_parallel(list(range(10)), read, workers=2))
+        list(read_in_parallel(tasks_from(range(10)), read, workers=2))
 
 
 def test_read_in_parallel_is_bounded_and_stops_when_closed() -> None:
@@ -207,7 +251,7 @@ def test_read_in_parallel_is_bounded_and_stops_when_closed() -> None:
             produced.append(i)
             yield i
 
-    stream = read_in_parallel([1, 2, 3], read, workers=3, queue_size=2)
+    stream = read_in_parallel(tasks_from([1, 2, 3]), read, workers=3, queue_size=2)
     next(stream)
     time.sleep(0.2)
     assert len(produced) <= 3 + 2 + 3  # one in hand per worker, the queue, the one consumed

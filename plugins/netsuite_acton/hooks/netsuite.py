@@ -9,6 +9,7 @@ Logs carry endpoints, ids and counts; never secrets, never email addresses.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,16 +33,15 @@ from netsuite_acton.hooks.netsuite_limiter import AdaptiveLimiter
 from netsuite_acton.hooks.netsuite_parallel import read_in_parallel
 from netsuite_acton.hooks.retries import RetriableHTTPError, RetryPolicy, call_with_retries
 from netsuite_acton.hooks.suiteql import (
-    IdRange,
     SqlLiteral,
     default_template_dir,
     load_template,
-    plan_id_ranges,
     render,
     sql_identifier,
     sql_int,
     watermark_literal,
 )
+from netsuite_acton.hooks.suiteql_keyset import KeysetCursor, RangeSplitter, plan_id_ranges
 
 SUITEQL_ENDPOINT = "/services/rest/query/v1/suiteql"
 RECORD_ENDPOINT = "/services/rest/record/v1"
@@ -313,27 +313,37 @@ class NetSuiteHook(HttpHook):
                     None, "RESULT_CAP", "query has more than 100,000 results: page it by key instead"
                 )
 
-    def iter_keyset_pages(self, template: str, id_range: IdRange, **values: SqlLiteral) -> Iterator[list]:
-        """Pages of a template with ``$after_id``/``$upper_id``, read by key: offset is always 0.
+    def read_keyset_pages(
+        self, template: str, min_id: int, max_id: int, count: int, **values: SqlLiteral
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a keyset template over ids ``[min_id, max_id]``, read by ``max_concurrency`` workers.
 
-        The template must ``ORDER BY`` the id; a page whose last id does not advance is an error (it would
-        loop forever or skip rows).
+        The template takes ``$after_id`` and ``$upper_id`` (plus ``values``) and must ``ORDER BY`` the id;
+        pages are read by key with offset 0, so NetSuite's 100,000-result cap never applies. ``count``
+        (rows expected) only guides how ranges are split. Pages arrive in no particular order.
         """
-        after = id_range.after_id
-        while True:
-            query = render(template, after_id=sql_int(after), upper_id=sql_int(id_range.upper_id), **values)
+        workers = self.settings.max_concurrency
+        splitter = RangeSplitter(
+            plan_id_ranges(min_id, max_id, count, workers), rows_per_id=count / max(1, max_id - min_id + 1)
+        )
+        read = partial(self._read_cursor, template, splitter, values)
+        yield from read_in_parallel(splitter.take, read, workers, queue_size=2 * workers)
+        self.log.info("Keyset read done: %d range splits to keep %d workers busy", splitter.splits, workers)
+
+    def _read_cursor(
+        self, template: str, splitter: RangeSplitter, values: dict[str, SqlLiteral], cursor: KeysetCursor
+    ) -> Iterator[list[dict[str, Any]]]:
+        while (bounds := splitter.bounds(cursor)) is not None:
+            after, upper = bounds
+            query = render(template, after_id=sql_int(after), upper_id=sql_int(upper), **values)
             page = self.suiteql(query, limit=PAGE_LIMIT, offset=0)
             items = page.get("items") or []
+            last = int(items[-1]["id"]) if items else None
+            bound = splitter.advance(cursor, after, last, bool(page.get("hasMore")))
+            if last is not None and last > bound:  # another worker took our tail meanwhile
+                items = items[: bisect.bisect_right([int(item["id"]) for item in items], bound)]
             if items:
-                last = int(items[-1]["id"])
-                if last <= after:
-                    raise NetSuiteError(
-                        None, "KEYSET", "page ids did not advance: the query must ORDER BY id"
-                    )
                 yield items
-                after = last
-            if not items or not page.get("hasMore") or after >= id_range.upper_id:
-                return
 
     # --- contacts -----------------------------------------------------------------------------------
 
@@ -355,48 +365,42 @@ class NetSuiteHook(HttpHook):
             raise ValueError("chunk_rows must be at least 1")
         since = watermark_literal(modified_since, self.settings.timezone)
         template = load_template("contacts", self.suiteql_dir)
-        ranges = self._plan_contact_ranges(since)
-        workers = self.settings.max_concurrency
         started = time.monotonic()
-        read = partial(self._read_contact_range, template, since)
-        pages = read_in_parallel(ranges, read, workers, queue_size=2 * workers)
+        bounds = self._contact_bounds(since)
+        if bounds is None:
+            self.log.info("No contacts modified since %s", modified_since or "the beginning")
+            return
+        pages = self.read_keyset_pages(template, *bounds, modified_since=since)
         rows = 0
         for frame in self._contact_frames(pages, chunk_rows, modified_since):
             rows += len(frame)
             yield frame
         elapsed = max(time.monotonic() - started, 1e-9)
         self.log.info(
-            "Extracted %d contacts from %d id ranges in %.1fs (%.0f rows/s, %d requests, %d throttled)",
+            "Extracted %d contacts in %.1fs (%.0f rows/s; this hook so far: %d requests, %d throttled)",
             rows,
-            len(ranges),
             elapsed,
             rows / elapsed,
             self.limiter.requests_sent,
             self.limiter.throttled_count,
         )
 
-    def _plan_contact_ranges(self, since: SqlLiteral) -> list[IdRange]:
+    def _contact_bounds(self, since: SqlLiteral) -> tuple[int, int, int] | None:
+        """(min id, max id, count) of the contacts to read, from the planning template."""
         query = render(load_template("contacts_bounds", self.suiteql_dir), modified_since=since)
-        items = self.suiteql(query, limit=1).get("items") or [{}]
-        bounds = items[0]
+        bounds = (self.suiteql(query, limit=1).get("items") or [{}])[0]
         count = int(bounds.get("n") or 0)
         if count == 0 or bounds.get("min_id") is None:
-            self.log.info("No contacts to extract")
-            return []
+            return None
         min_id, max_id = int(bounds["min_id"]), int(bounds["max_id"])
-        ranges = plan_id_ranges(min_id, max_id, count, self.settings.max_concurrency)
         self.log.info(
-            "Extracting about %d contacts (ids %d..%d) in %d ranges with %d workers",
+            "Extracting about %d contacts (ids %d..%d) with %d workers",
             count,
             min_id,
             max_id,
-            len(ranges),
             self.settings.max_concurrency,
         )
-        return ranges
-
-    def _read_contact_range(self, template: str, since: SqlLiteral, id_range: IdRange) -> Iterator[list]:
-        return self.iter_keyset_pages(template, id_range, modified_since=since)
+        return min_id, max_id, count
 
     def _contact_frames(
         self, pages: Iterable[list], chunk_rows: int, modified_since: datetime | None
@@ -416,7 +420,7 @@ class NetSuiteHook(HttpHook):
         """Typed frame of one chunk, minus rows the DST margin let in (older than ``modified_since``)."""
         frame = contacts_frame(items, self.settings.timezone)
         if modified_since is not None:
-            # NetSuite shows whole seconds: a row saved at 12:00:00.7 reads 12:00:00, so compare to the second.
+            # NetSuite shows whole seconds (12:00:00.7 reads 12:00:00): compare to the second.
             threshold = pd.Timestamp(modified_since).floor("s")
             frame = frame[frame["lastmodifieddate"] >= threshold].reset_index(drop=True)
         if len(frame):

@@ -1,5 +1,8 @@
 """Read many keyset ranges at once and stream their pages through a bounded queue.
 
+Each worker takes tasks until the source says there are none (a source may hand out work that appears
+while others run, such as the split tail of a range).
+
 Workers block when the consumer is slow, so memory stays flat whatever the row count. The first error
 stops everything and is raised in the consumer; closing the iterator early stops the workers too.
 """
@@ -8,7 +11,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -53,22 +57,34 @@ class _Channel(Generic[R]):
                 return
 
 
+def tasks_from(tasks: Iterable[T]) -> Callable[[], T | None]:
+    """A thread-safe ``take`` over a fixed list of tasks."""
+    pending = deque(tasks)
+    lock = threading.Lock()
+
+    def take() -> T | None:
+        with lock:
+            return pending.popleft() if pending else None
+
+    return take
+
+
 def read_in_parallel(
-    tasks: Sequence[T],
+    take: Callable[[], T | None],
     read: Callable[[T], Iterable[R]],
     workers: int,
     queue_size: int | None = None,
     thread_name_prefix: str = "netsuite-read",
 ) -> Iterator[R]:
-    """Yield every item of ``read(task)`` for all tasks, ``workers`` tasks at a time, in arrival order."""
-    if not tasks:
-        return
+    """Yield every item of ``read(task)`` for every task ``take()`` hands out, ``workers`` at a time."""
+    workers = max(1, workers)
     channel: _Channel[R] = _Channel(queue_size or 2 * workers)
 
-    def work(task: T) -> None:
+    def work() -> None:
         try:
-            for item in read(task):
-                channel.put(item)
+            while (task := take()) is not None:
+                for item in read(task):
+                    channel.put(item)
             channel.put(_Done())
         except _StoppedError:
             return
@@ -78,11 +94,11 @@ def read_in_parallel(
             except _StoppedError:
                 return
 
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=thread_name_prefix)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=thread_name_prefix)
     try:
-        for task in tasks:
-            pool.submit(work, task)
-        remaining = len(tasks)
+        for _ in range(workers):
+            pool.submit(work)
+        remaining = workers
         while remaining:
             item = channel.queue.get()
             if isinstance(item, _Done):

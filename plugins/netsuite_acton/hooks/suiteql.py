@@ -1,5 +1,5 @@
-"""SuiteQL built safely: templates whose placeholders only take values we validated and formatted,
-account-time-zone handling of datetimes, and the id ranges that keyset paging reads in parallel.
+"""SuiteQL built safely: templates whose placeholders only take values we validated and formatted, and
+account-time-zone handling of datetimes (keyset range planning is in :mod:`suiteql_keyset`).
 
 Nothing a user typed is ever interpolated: placeholders accept :class:`SqlLiteral` objects only, made by
 :func:`sql_int`, :func:`sql_timestamp` or :func:`sql_identifier`.
@@ -7,7 +7,6 @@ Nothing a user typed is ever interpolated: placeholders accept :class:`SqlLitera
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import string
@@ -123,37 +122,3 @@ def account_local_to_utc(values: Sequence[str | None], tz: ZoneInfo) -> pd.Serie
     naive = pd.to_datetime(pd.Series(values, dtype=object), format=_PY_DATETIME)
     local = naive.dt.tz_localize(tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
     return local.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-
-
-# --- keyset ranges ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IdRange:
-    """Ids in ``(after_id, upper_id]``: one unit of parallel keyset reading."""
-
-    after_id: int
-    upper_id: int
-
-
-def plan_id_ranges(
-    min_id: int | None,
-    max_id: int | None,
-    count: int,
-    workers: int,
-    rows_per_range: int = 20_000,
-    page_size: int = 1000,
-) -> list[IdRange]:
-    """Split ``[min_id, max_id]`` into equal-width ranges to read in parallel.
-
-    At least ``4 * workers`` ranges (so uneven id density still balances across workers), at least one
-    per ``rows_per_range`` rows, but no range planned smaller than one page (each range ends in a partial
-    page, which costs a request).
-    """
-    if count <= 0 or min_id is None or max_id is None or max_id < min_id:
-        return []
-    span = max_id - min_id + 1
-    wanted = max(4 * workers, math.ceil(count / rows_per_range))
-    n = max(1, min(wanted, math.ceil(count / page_size), span))
-    bounds = [min_id - 1 + (span * i) // n for i in range(n + 1)]
-    return [IdRange(bounds[i], bounds[i + 1]) for i in range(n)]
