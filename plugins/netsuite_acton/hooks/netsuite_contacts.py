@@ -38,37 +38,35 @@ CONTACT_COLUMNS = (
 STAGES = {"customer": "CUSTOMER", "prospect": "PROSPECT", "lead": "LEAD"}
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-def _column(items: Sequence[Mapping[str, Any]], name: str) -> list[str | None]:
-    return [_text(item.get(name)) for item in items]
-
-
-def _stage(value: Any) -> str | None:
-    return STAGES.get(str(value).strip().lower()) if value is not None else None
-
-
-def _text_series(values: list[str | None]) -> pd.Series:
+def _strings(values: list[Any]) -> pd.Series:
+    """Object column of str/None; the per-value conversion runs only if a non-string slipped in."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = [value if value is None or isinstance(value, str) else str(value) for value in values]
     return pd.Series(values, dtype=object)
 
 
+def _stages(values: list[Any]) -> pd.Series:
+    """'Customer'/'Prospect'/'Lead' (any case, padded) → CUSTOMER/PROSPECT/LEAD; anything else → None."""
+    mapped = _strings(values).str.strip().str.lower().map(STAGES)
+    return mapped.astype(object).where(mapped.notna(), None)
+
+
 def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataFrame:
-    """Build the typed frame: ids as str, stage normalised, isinactive bool, datetimes in UTC."""
-    data: dict[str, pd.Series] = {"id": _text_series(_column(items, "id"))}
-    for name in TEXT_COLUMNS:
-        data[name] = _text_series(_column(items, name))
-    data["company"] = _text_series(_column(items, "company"))
-    data["companyname"] = _text_series(_column(items, "companyname"))
-    data["stage"] = _text_series([_stage(item.get("searchstage")) for item in items])
+    """Build the typed frame: ids as str, stage normalised, isinactive bool, datetimes in UTC.
+
+    Runs for every row extracted, so each column is one list comprehension plus vectorised pandas.
+    """
+
+    def column(name: str) -> list[Any]:
+        return [item.get(name) for item in items]
+
+    data = {name: _strings(column(name)) for name in ("id", *TEXT_COLUMNS, "company", "companyname")}
+    data["stage"] = _stages(column("searchstage"))
     data["isinactive"] = pd.Series(
         [item.get("isinactive") in ("T", True, "true") for item in items], dtype=bool
     )
-    data["datecreated"] = account_local_to_utc(_column(items, "datecreated"), tz)
-    data["lastmodifieddate"] = account_local_to_utc(_column(items, "lastmodifieddate"), tz)
+    data["datecreated"] = account_local_to_utc(column("datecreated"), tz)
+    data["lastmodifieddate"] = account_local_to_utc(column("lastmodifieddate"), tz)
     return pd.DataFrame(data, columns=list(CONTACT_COLUMNS))
 
 
