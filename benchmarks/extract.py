@@ -190,8 +190,8 @@ def markdown(args: argparse.Namespace, runs: list[Run], stats: dict, command: st
         "achieves.",
         "",
         "Other costs: one planning query (`MIN`/`MAX`/`COUNT`) before the first page, and one partial page "
-        "at the end of each id range (one range per worker to start; when a worker runs out it takes the "
-        "upper half of the busiest range's unread tail).",
+        "at the end of each id range (ranges of about 20,000 rows, at least one per worker; when none is "
+        "left, a worker takes the upper half of the busiest range's unread tail).",
     ]
     return "\n".join(lines)
 

@@ -526,6 +526,10 @@ def test_m2m_signs_es256_with_an_ec_key() -> None:
     }
     assertion = M2MBearerAuth(NetSuiteSettings.from_connection(None, extra)).client_assertion()
     assert jwt.get_unverified_header(assertion)["alg"] == "ES256"
+    with pytest.raises(NetSuiteConfigError, match="does not match"):
+        M2MBearerAuth(NetSuiteSettings.from_connection(None, {**extra, "algorithm": "PS256"}))
+    with pytest.raises(NetSuiteConfigError, match="algorithm"):
+        NetSuiteSettings.from_connection(None, {**extra, "algorithm": "RS256"})
 
 
 def test_m2m_rejects_a_bad_key() -> None:

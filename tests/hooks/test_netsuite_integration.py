@@ -213,6 +213,16 @@ def test_m2m_works(small: SandboxProcess) -> None:
     assert fetches == 1
 
 
+def test_m2m_es256() -> None:
+    with (
+        running("sandbox.netsuite", "--contacts", "300", "--m2m-key-type", "ec") as sandbox,
+        hook_on(sandbox, auth="m2m") as hook,
+    ):
+        everything = extract_all(hook)
+        assert hook.get_conn().auth._algorithm == "ES256"
+    assert len(everything) == 300
+
+
 def test_m2m_with_an_unknown_certificate_is_rejected(small: SandboxProcess) -> None:
     with (
         hook_on(small, auth="m2m", certificate_id="some-other-cert") as hook,
@@ -290,5 +300,6 @@ def test_preflight_passes_and_names_a_missing_field(small: SandboxProcess) -> No
         assert good.ok, good.summary()
         bad = hook.preflight(contact_fields=("custentity_acton_score", "custentity_not_there"))
     assert [check.name for check in bad.problems] == ["field contact.custentity_not_there"]
+    assert "does not exist" in bad.problems[0].detail
     with pytest.raises(Exception, match="custentity_not_there"):
         bad.raise_for_problems()

@@ -177,7 +177,8 @@ def test_plan_id_ranges_cover_the_span_without_overlap(
 
 def test_plan_id_ranges_sizes() -> None:
     assert plan_id_ranges(None, None, 0, 4) == []
-    assert len(plan_id_ranges(1, 500_000, 500_000, 5)) == 5  # one per worker: splitting balances the rest
+    assert len(plan_id_ranges(1, 500_000, 500_000, 5)) == 25  # one per 20,000 rows
+    assert len(plan_id_ranges(1, 50_000, 50_000, 5)) == 5  # at least one per worker
     assert len(plan_id_ranges(1, 10_000_000, 3_000, 4)) == 3  # never below one page per range
 
 

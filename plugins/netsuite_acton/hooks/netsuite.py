@@ -563,9 +563,15 @@ class NetSuiteHook(HttpHook):
         try:
             self.suiteql(f"SELECT x.id, x.{column} FROM {table} x WHERE x.id = {sql_int(record_id)}", limit=1)
         except NetSuiteError as exc:
-            report.add(
-                label, "problem", _explain(exc, f"create the custom field '{column}' on {table} records")
-            )
+            if exc.status == 400 and column in exc.detail.lower():
+                report.add(
+                    label,
+                    "problem",
+                    f"does not exist on {table} records ({exc.code}: {exc.detail}); "
+                    f"create the custom field '{column}' or fix the configured field id",
+                )
+            else:
+                report.add(label, "problem", _explain(exc, f"cannot read '{column}' on {table} records"))
             return
         try:
             current = self.get_record(table, record_id).get(column)

@@ -32,6 +32,8 @@ _REQUIRED = {
     "m2m": ("client_id", "certificate_id", "private_key"),
 }
 _SECRET_FIELDS = ("consumer_secret", "token_id", "token_secret", "private_key")
+#: Client-assertion algorithms NetSuite accepts (RS256 no longer is).
+M2M_ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 
 def default_base_url(account_id: str) -> str:
@@ -111,6 +113,14 @@ class NetSuiteSettings:
             raise NetSuiteConfigError(
                 f"connection extra 'timezone' is not an IANA time zone: {tz_name}"
             ) from None
+        credentials = {name: str(extra[name]).strip() for name in _REQUIRED[method]}
+        algorithm = str(extra.get("algorithm") or "").strip().upper()
+        if method == "m2m" and algorithm:
+            if algorithm not in M2M_ALGORITHMS:
+                raise NetSuiteConfigError(
+                    f"connection extra 'algorithm' must be one of {', '.join(M2M_ALGORITHMS)}"
+                )
+            credentials["algorithm"] = algorithm
         base = (host or "").strip().rstrip("/")
         if base and "://" not in base:
             base = f"https://{base}"
@@ -122,7 +132,7 @@ class NetSuiteSettings:
             max_concurrency=_as_int(extra, "max_concurrency", 4, 1, 100),
             timeout=float(_as_int(extra, "timeout", 120, 1, 900)),
             verify=_as_bool_or_path(extra.get("verify")),
-            credentials={name: str(extra[name]).strip() for name in _REQUIRED[method]},
+            credentials=credentials,
         )
 
 
@@ -139,6 +149,16 @@ def load_private_key(pem: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise NetSuiteConfigError("connection extra 'private_key' must be an RSA (PS256) or EC (ES256) key")
     return key
+
+
+def _algorithm_for(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, wanted: str | None) -> str:
+    """PS256 for RSA keys, ES256 for EC keys, unless the connection names a compatible algorithm."""
+    is_rsa = isinstance(key, rsa.RSAPrivateKey)
+    if not wanted:
+        return "PS256" if is_rsa else "ES256"
+    if wanted.startswith("PS") != is_rsa:
+        raise NetSuiteConfigError(f"algorithm {wanted} does not match the private key's type")
+    return wanted
 
 
 class M2MBearerAuth(requests.auth.AuthBase):
@@ -158,7 +178,7 @@ class M2MBearerAuth(requests.auth.AuthBase):
         self.client_id = settings.credentials["client_id"]
         self.certificate_id = settings.credentials["certificate_id"]
         self._key = load_private_key(settings.credentials["private_key"])
-        self._algorithm = "PS256" if isinstance(self._key, rsa.RSAPrivateKey) else "ES256"
+        self._algorithm = _algorithm_for(self._key, settings.credentials.get("algorithm"))
         self._secrets = settings.secret_values()
         self._timeout = settings.timeout
         self._verify = settings.verify

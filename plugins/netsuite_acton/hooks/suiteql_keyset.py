@@ -1,5 +1,5 @@
-"""Keyset ranges for parallel SuiteQL reads: plan one id range per worker, then split the unread tail of a
-busy range whenever a worker runs out, so workers finish together and few requests return partial pages.
+"""Keyset ranges for parallel SuiteQL reads: plan equal-width id ranges, then split the unread tail of a
+busy range whenever a worker runs out, so workers finish together whatever the id density.
 
 A range is read page by page as ``id > after AND id <= upper ORDER BY id``. When a worker takes the upper
 half of another worker's remaining range, the owner's ``upper`` shrinks; a page already in flight for the
@@ -28,13 +28,23 @@ class IdRange:
 
 
 def plan_id_ranges(
-    min_id: int | None, max_id: int | None, count: int, workers: int, page_size: int = 1000
+    min_id: int | None,
+    max_id: int | None,
+    count: int,
+    workers: int,
+    rows_per_range: int = 20_000,
+    page_size: int = 1000,
 ) -> list[IdRange]:
-    """Split ``[min_id, max_id]`` into one equal-width range per worker (fewer for tiny results)."""
+    """Split ``[min_id, max_id]`` into equal-width ranges: one per worker, or one per ``rows_per_range``.
+
+    Narrow ranges keep each query cheap for the server (it counts ``totalResults`` over the whole range
+    on every page); each range costs about half a page extra at its end, so they are not made narrower.
+    """
     if count <= 0 or min_id is None or max_id is None or max_id < min_id:
         return []
     span = max_id - min_id + 1
-    n = max(1, min(workers, math.ceil(count / page_size), span))
+    wanted = max(workers, math.ceil(count / rows_per_range))
+    n = max(1, min(wanted, math.ceil(count / page_size), span))
     bounds = [min_id - 1 + (span * i) // n for i in range(n + 1)]
     return [IdRange(bounds[i], bounds[i + 1]) for i in range(n)]
 
