@@ -62,7 +62,7 @@ with DAG(
     render_template_as_native_obj=True,
     default_args={
         "owner": "data-platform",
-        "retries": 2,
+        "retries": int(os.environ.get("NETSUITE_ACTON_TASK_RETRIES", "2")),
         "retry_delay": pendulum.duration(minutes=2),
         "retry_exponential_backoff": True,
     },

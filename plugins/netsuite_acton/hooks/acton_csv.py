@@ -14,26 +14,25 @@ from typing import IO
 
 import pandas as pd
 
-#: A cell starting with one of these is a formula to Excel/Sheets; a leading ``'`` makes it text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from netsuite_acton.sync.cleaning import neutralise_csv_injection
+
 _ENCODING = "utf-8"
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells that a spreadsheet would run as a formula.
 
-    Idempotent: a cell already prefixed starts with ``'`` and is left alone, so a frame the sync step
-    already cleaned passes through unchanged. Numeric columns are not text and are left alone.
+    The same rule as the sync step (``sync.cleaning.neutralise_csv_injection``: idempotent, E.164 phone
+    numbers left alone), applied again here so the hook is safe for any caller. Numeric columns are not
+    text and are left alone.
     """
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-            continue
-        text = values.where(values.isna(), values.astype(str))
-        risky = text.str.startswith(FORMULA_PREFIXES, na=False)
-        if risky.any():
-            out[column] = text.mask(risky, "'" + text)
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            neutralised, changed = neutralise_csv_injection(values)
+            if changed.any():
+                out[column] = neutralised
     return out
 
 

@@ -90,8 +90,11 @@ class ActOnMergeOperator(SyncStepOperator):
             self._report.to_load = merge_counts(self._report.to_load, {f"would_load:{name}": len(batch)})
             return
         if name not in self._list_ids:
+            # The list also gets the score column that Act-On's List Maintenance Program fills; uploads
+            # leave it empty with putEmptyValues=N, so a merge never wipes a score.
+            headings = [*fwd.headings, self.sync_config.reverse.score_column]
             folder = fwd.routing.folder or "NetSuite Sync"
-            self._list_ids[name] = hook.ensure_list(name, fwd.headings, folder=folder)
+            self._list_ids[name] = hook.ensure_list(name, headings, folder=folder)
         result = hook.merge_contacts(
             self._list_ids[name], batch[fwd.headings], mode="UPSERT", email_heading=fwd.email_heading
         )
