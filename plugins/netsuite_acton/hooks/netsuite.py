@@ -14,13 +14,11 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import requests
 from airflow.providers.http.hooks.http import HttpHook
@@ -31,17 +29,38 @@ from netsuite_acton.hooks.netsuite_contacts import contacts_frame
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError, error_from_response
 from netsuite_acton.hooks.netsuite_limiter import AdaptiveLimiter
 from netsuite_acton.hooks.netsuite_parallel import read_in_parallel
+from netsuite_acton.hooks.netsuite_preflight import (
+    NetSuitePreflightError,
+    Preflight,
+    PreflightCheck,
+    PreflightReport,
+)
+from netsuite_acton.hooks.netsuite_records import (
+    RecordUpdateResult,
+    jsonable,
+    updates_from_frame,
+    validate_record_id,
+    validate_record_type,
+)
 from netsuite_acton.hooks.retries import RetriableHTTPError, RetryPolicy, call_with_retries
 from netsuite_acton.hooks.suiteql import (
     SqlLiteral,
     default_template_dir,
     load_template,
     render,
-    sql_identifier,
     sql_int,
     watermark_literal,
 )
 from netsuite_acton.hooks.suiteql_keyset import KeysetCursor, RangeSplitter, plan_id_ranges
+
+__all__ = [
+    "NetSuiteError",
+    "NetSuiteHook",
+    "NetSuitePreflightError",
+    "PreflightCheck",
+    "PreflightReport",
+    "RecordUpdateResult",
+]
 
 SUITEQL_ENDPOINT = "/services/rest/query/v1/suiteql"
 RECORD_ENDPOINT = "/services/rest/record/v1"
@@ -49,100 +68,6 @@ PAGE_LIMIT = 1000
 RESULT_CAP = 100_000
 #: Generous on purpose: a 429 is the account being busy, not a failure; backoff grows to 20 s.
 DEFAULT_RETRY_POLICY = RetryPolicy(max_attempts=10, initial_wait=0.25, max_wait=20.0)
-
-
-@dataclass(frozen=True)
-class RecordUpdateResult:
-    """The outcome of one PATCH: ``ok``, or NetSuite's status, error code and (redacted) detail."""
-
-    record_type: str
-    record_id: str
-    ok: bool
-    status: int | None
-    error_code: str | None = None
-    detail: str | None = None
-
-
-@dataclass(frozen=True)
-class PreflightCheck:
-    """One thing preflight verified: ``status`` is "ok", "problem" or "skipped" (could not be checked)."""
-
-    name: str
-    status: str
-    detail: str = ""
-
-
-class NetSuitePreflightError(Exception):
-    """Preflight found problems; the message lists every one of them."""
-
-
-@dataclass
-class PreflightReport:
-    """What works and what is missing before a sync touches data."""
-
-    account_id: str
-    checks: list[PreflightCheck] = field(default_factory=list)
-
-    def add(self, name: str, status: str, detail: str = "") -> None:
-        self.checks.append(PreflightCheck(name, status, detail))
-
-    @property
-    def problems(self) -> list[PreflightCheck]:
-        return [check for check in self.checks if check.status == "problem"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> str:
-        lines = [f"NetSuite preflight for account {self.account_id}:"]
-        lines += [f"  [{c.status}] {c.name}{': ' + c.detail if c.detail else ''}" for c in self.checks]
-        return "\n".join(lines)
-
-    def raise_for_problems(self) -> None:
-        """Raise :class:`NetSuitePreflightError` naming every problem (and what to fix), if any."""
-        if self.problems:
-            listed = "\n".join(f"  - {c.name}: {c.detail}" for c in self.problems)
-            raise NetSuitePreflightError(
-                f"NetSuite account {self.account_id} is not ready for the sync "
-                f"({len(self.problems)} problem(s)):\n{listed}"
-            )
-
-
-def validate_record_type(record_type: str) -> str:
-    """Record types go into URLs: identifiers only (``contact``, ``customer``, ``customrecord_x``)."""
-    return sql_identifier(record_type).text
-
-
-def validate_record_id(record_id: object) -> str:
-    """Internal ids are positive integers (``12`` or ``"12"``); anything else never reaches a URL."""
-    text = sql_int(record_id).text
-    if int(text) <= 0:
-        raise ValueError("record id must be a positive integer")
-    return text
-
-
-def _jsonable(value: Any) -> Any:
-    """NaN/None → null (clears the field); numpy scalars → Python; timestamps → ISO-8601."""
-    if isinstance(value, dict | list):
-        return value
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.isoformat()
-    return value
-
-
-def updates_from_frame(frame: pd.DataFrame) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(id, fields) pairs from a frame with an ``id`` column; every other column is a field to set."""
-    if "id" not in frame.columns:
-        raise ValueError("the updates frame needs an 'id' column")
-    fields = [column for column in frame.columns if column != "id"]
-    for row in frame.itertuples(index=False, name=None):
-        record = dict(zip(frame.columns, row, strict=True))
-        yield str(record["id"]), {name: _jsonable(record[name]) for name in fields}
 
 
 class NetSuiteHook(HttpHook):
@@ -470,7 +395,7 @@ class NetSuiteHook(HttpHook):
         except ValueError as exc:
             return RecordUpdateResult(record_type, str(record_id)[:40], False, None, "INVALID_ID", str(exc))
         endpoint = f"{RECORD_ENDPOINT}/{record_type}/{rid}"
-        body = {str(name): _jsonable(value) for name, value in fields.items()}
+        body = {str(name): jsonable(value) for name, value in fields.items()}
         try:
             response = self._request(
                 "PATCH",
@@ -496,112 +421,6 @@ class NetSuiteHook(HttpHook):
         template's columns, and that each custom field exists and can be written (a no-op PATCH of one
         record with its current value). Returns a report; call ``raise_for_problems()`` to fail loudly.
         """
-        report = PreflightReport(self.settings.account_id)
-        try:
-            contact_id = self._preflight_table(report, "contact", "c")
-        except NetSuiteError as exc:
-            if exc.status == 401:
-                report.add(
-                    "authentication",
-                    "problem",
-                    f"NetSuite rejected the credentials ({exc.code}): {exc.detail}",
-                )
-                return report
-            raise
-        customer_id = self._preflight_table(report, "customer", "cu")
-        self._preflight_template(report, contact_id)
-        for name in contact_fields:
-            self._preflight_field(report, "contact", contact_id, name)
-        for name in customer_fields:
-            self._preflight_field(report, "customer", customer_id, name)
+        report = Preflight(self).run(contact_fields, customer_fields)
         self.log.info("%s", report.summary())
         return report
-
-    def _preflight_table(self, report: PreflightReport, table: str, alias: str) -> str | None:
-        name = f"SuiteQL on {table}"
-        try:
-            page = self.suiteql(f"SELECT {alias}.id FROM {table} {alias} ORDER BY {alias}.id", limit=1)
-        except NetSuiteError as exc:
-            if exc.status == 401:
-                raise
-            report.add(name, "problem", _explain(exc, f"the role cannot query {table} records"))
-            return None
-        items = page.get("items") or []
-        report.add(name, "ok", f"{page.get('totalResults', len(items))} rows")
-        return str(items[0]["id"]) if items else None
-
-    def _preflight_template(self, report: PreflightReport, contact_id: str | None) -> None:
-        name = "contacts template (include/suiteql/contacts.sql)"
-        if contact_id is None:
-            report.add(name, "skipped", "no contact to run it on")
-            return
-        try:
-            template = load_template("contacts", self.suiteql_dir)
-            rid = int(contact_id)
-            query = render(
-                template,
-                after_id=sql_int(rid - 1),
-                upper_id=sql_int(rid),
-                modified_since=watermark_literal(None, self.settings.timezone),
-            )
-            self.suiteql(query, limit=1)
-        except (NetSuiteError, ValueError, OSError) as exc:
-            report.add(name, "problem", _explain(exc, "fix the template's columns or joins"))
-            return
-        report.add(name, "ok")
-
-    def _preflight_field(self, report: PreflightReport, table: str, record_id: str | None, name: str) -> None:
-        label = f"field {table}.{name}"
-        try:
-            column = sql_identifier(name).text
-        except ValueError as exc:
-            report.add(label, "problem", str(exc))
-            return
-        if record_id is None:
-            report.add(label, "skipped", f"no {table} record to test it on")
-            return
-        try:
-            self.suiteql(f"SELECT x.id, x.{column} FROM {table} x WHERE x.id = {sql_int(record_id)}", limit=1)
-        except NetSuiteError as exc:
-            if exc.status == 400 and column in exc.detail.lower():
-                report.add(
-                    label,
-                    "problem",
-                    f"does not exist on {table} records ({exc.code}: {exc.detail}); "
-                    f"create the custom field '{column}' or fix the configured field id",
-                )
-            else:
-                report.add(label, "problem", _explain(exc, f"cannot read '{column}' on {table} records"))
-            return
-        try:
-            current = self.get_record(table, record_id).get(column)
-        except NetSuiteError as exc:
-            report.add(label, "problem", _explain(exc, f"the role cannot read {table} records"))
-            return
-        if isinstance(current, dict) and "id" in current:
-            current = {"id": current["id"]}
-        result = self.update_records(table, [(record_id, {column: current})], max_workers=1)[0]
-        if result.ok:
-            report.add(label, "ok", "exists and is writable")
-        elif result.error_code == "NONEXISTENT_FIELD":
-            report.add(
-                label,
-                "problem",
-                f"not writable through the record API ({result.error_code}): {result.detail}",
-            )
-        elif result.status == 403:
-            report.add(
-                label,
-                "problem",
-                f"the role may not edit {table} records or this field ({result.error_code}): {result.detail}",
-            )
-        else:
-            report.add(
-                label, "problem", f"write test failed ({result.status} {result.error_code}): {result.detail}"
-            )
-
-
-def _explain(exc: Exception, hint: str) -> str:
-    if isinstance(exc, NetSuiteError):
-        return f"{exc.status} {exc.code or ''}: {exc.detail} ({hint})".replace("  ", " ")
-    return f"{exc} ({hint})"

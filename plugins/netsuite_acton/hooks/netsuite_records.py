@@ -1,0 +1,61 @@
+"""Record API helpers: the per-record PATCH outcome, id validation, and frames turned into JSON updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netsuite_acton.hooks.suiteql import sql_identifier, sql_int
+
+
+@dataclass(frozen=True)
+class RecordUpdateResult:
+    """The outcome of one PATCH: ``ok``, or NetSuite's status, error code and (redacted) detail."""
+
+    record_type: str
+    record_id: str
+    ok: bool
+    status: int | None
+    error_code: str | None = None
+    detail: str | None = None
+
+
+def validate_record_type(record_type: str) -> str:
+    """Record types go into URLs: identifiers only (``contact``, ``customer``, ``customrecord_x``)."""
+    return sql_identifier(record_type).text
+
+
+def validate_record_id(record_id: object) -> str:
+    """Internal ids are positive integers (``12`` or ``"12"``); anything else never reaches a URL."""
+    text = sql_int(record_id).text
+    if int(text) <= 0:
+        raise ValueError("record id must be a positive integer")
+    return text
+
+
+def jsonable(value: Any) -> Any:
+    """NaN/None → null (clears the field); numpy scalars → Python; timestamps → ISO-8601."""
+    if isinstance(value, dict | list):
+        return value
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    return value
+
+
+def updates_from_frame(frame: pd.DataFrame) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(id, fields) pairs from a frame with an ``id`` column; every other column is a field to set."""
+    if "id" not in frame.columns:
+        raise ValueError("the updates frame needs an 'id' column")
+    fields = [column for column in frame.columns if column != "id"]
+    for row in frame.itertuples(index=False, name=None):
+        record = dict(zip(frame.columns, row, strict=True))
+        yield str(record["id"]), {name: jsonable(record[name]) for name in fields}
