@@ -90,7 +90,9 @@ def test_150k_contacts_come_out_exactly_once_within_the_cap(big: SandboxProcess)
     assert len(ids) == expected
     assert ids.is_unique
     stats = admin(big, "GET", "stats").json()
-    assert stats["max_in_flight"] <= 4
+    # the sandbox admits at most 4 by construction; what matters is that the hook never tried a fifth
+    assert stats["max_concurrent_attempts"] <= 4
+    assert stats["throttled_429"] == 0
 
 
 def test_429_storm_loses_no_page(small: SandboxProcess) -> None:
