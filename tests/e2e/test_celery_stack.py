@@ -1,0 +1,194 @@
+"""The production-shaped run: docker-compose's settings, CeleryExecutor, PostgreSQL, Redis, real processes.
+
+No Docker engine is needed: the environment comes from ``docker-compose.yaml``'s ``x-airflow-common``
+(only host names, ports, database names and container paths made local), and the compose services run
+as local processes: ``airflow db migrate`` and ``pools import`` (airflow-init), then ``api-server``,
+``scheduler``, ``dag-processor`` and ``celery worker``. The forward DAG is triggered through the REST
+API and must succeed on the worker; its Asset events must then start the reverse DAG, which must
+succeed too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from netsuite_acton.operators.extract_contacts import WATERMARK
+from tests.support.airflow_stack import (
+    AirflowStack,
+    compose_airflow_env,
+    free_port,
+    localize,
+    postgres_databases,
+    redis_database,
+    unique_name,
+    wait_until,
+)
+from tests.support.sandboxes import running
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
+
+FORWARD = "netsuite_contacts_to_acton"
+REVERSE = "acton_scores_to_netsuite"
+CONTACTS = 500
+RUN_TIMEOUT = 360.0
+#: Lists the forward DAG routes to (include/sync.yaml): what the Act-On sandbox must hold afterwards.
+#: A cron tick on 29 February only: none between the DAGs' start_date (2026-01-01) and 2028.
+NEVER = "0 0 29 2 *"
+ROUTED_LISTS = {"NetSuite Customers", "NetSuite Prospects", "NetSuite Leads", "NetSuite Unaffiliated"}
+
+
+def sandbox_connection(base_url: str) -> str:
+    """The sandbox's ready-made Airflow connection, as ``AIRFLOW_CONN_*`` JSON."""
+    return json.dumps(requests.get(f"{base_url}/_sandbox/connection", timeout=10).json())
+
+
+def base_environment() -> dict[str, str]:
+    """This process's environment without any Airflow setting: only the compose file and the test decide."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AIRFLOW", "NETSUITE_ACTON", "_AIRFLOW")) and key != "PYTHONPATH"
+    }
+
+
+@pytest.fixture
+def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[AirflowStack, dict[str, str]]]:
+    """Databases, broker, sandboxes and the four Airflow components; everything is torn down afterwards."""
+    metadata_db, state_db = unique_name("nas_e2e_airflow"), unique_name("nas_e2e_state")
+    with (
+        postgres_databases(postgres_url, metadata_db, state_db),
+        redis_database(redis_url) as redis_db,
+        running("sandbox.netsuite", "--contacts", str(CONTACTS), "--seed", "7") as netsuite,
+        running("sandbox.acton", "--job-seconds", "0.5") as acton,
+    ):
+        api_port = free_port()
+        compose_env = compose_airflow_env(variables={"AIRFLOW_JWT_SECRET": secrets.token_urlsafe(32)})
+        local = localize(
+            compose_env,
+            postgres_admin_url=postgres_url,
+            metadata_db=metadata_db,
+            state_db=state_db,
+            redis_netloc=urlsplit(redis_url).netloc,
+            redis_db=redis_db,
+            api_port=api_port,
+            staging_root=f"file://{tmp_path / 'staging'}",
+        )
+        env = {
+            **base_environment(),
+            **local,
+            # What the image and the compose mounts provide in a container:
+            "AIRFLOW_HOME": str(tmp_path / "airflow_home"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[2] / "dags"),
+            # Local-only: REST calls without a login, free ports for the scheduler health check and the
+            # worker's log server, no retries (a failure should fail the test now, not in 2 minutes),
+            # and less re-parsing on 2 shared cores.
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
+            "NETSUITE_ACTON_TASK_RETRIES": "0",
+            # Unpausing a catchup=False DAG runs its latest missed tick at once (the hourly forward run,
+            # yesterday's daily reverse run). A tick that never falls after start_date keeps the test to
+            # one manual forward run and the reverse run its Asset events trigger.
+            "NETSUITE_ACTON_FORWARD_SCHEDULE": NEVER,
+            "NETSUITE_ACTON_REVERSE_CRON": NEVER,
+            "AIRFLOW_CONN_NETSUITE_DEFAULT": sandbox_connection(netsuite.base_url),
+            "AIRFLOW_CONN_ACTON_DEFAULT": sandbox_connection(acton.base_url),
+            "PYTHONUNBUFFERED": "1",
+        }
+        Path(env["AIRFLOW_HOME"]).mkdir()
+        airflow = AirflowStack(env, tmp_path / "logs", api_port)
+        airflow.extra_logs = {"netsuite sandbox": netsuite.output, "acton sandbox": acton.output}
+        try:
+            # airflow-init
+            airflow.run("db-migrate", "db", "migrate")
+            airflow.run("pools-import", "pools", "import", "include/pools.json")
+            # the long-running services
+            airflow.start("api-server", "api-server", "--port", str(api_port), "--host", "127.0.0.1")
+            airflow.start("scheduler", "scheduler")
+            airflow.start("dag-processor", "dag-processor")
+            airflow.start(
+                "celery-worker",
+                *("celery", "worker", "--concurrency", "2", "--without-gossip", "--without-mingle"),
+                *("--celery-hostname", f"nas-e2e-{api_port}@%h"),
+            )
+            yield airflow, {"netsuite": netsuite.base_url, "acton": acton.base_url, "state_db": state_db}
+        except BaseException:  # start-up failed: say why
+            print(airflow.diagnostics())
+            raise
+        finally:
+            airflow.stop()
+
+
+def state_url(postgres_url: str, database: str) -> str:
+    return sa.engine.make_url(postgres_url).set(database=database).render_as_string(hide_password=False)
+
+
+def test_forward_then_reverse_on_celery_postgres_redis(
+    stack: tuple[AirflowStack, dict[str, str]], postgres_url: str
+) -> None:
+    """The compose settings run both DAGs on a Celery worker; the lists, the watermark and the Asset chain."""
+    airflow, info = stack
+    with airflow.diagnosed():
+        check_both_runs(airflow, info, postgres_url)
+
+
+def check_both_runs(airflow: AirflowStack, info: dict[str, str], postgres_url: str) -> None:
+    """Trigger the forward DAG, check Act-On and the state store, then the Asset-triggered reverse run."""
+    started = time.monotonic()
+    wait_until(airflow.api_ready, 120, "the API server")
+    wait_until(lambda: airflow.dag_parsed(FORWARD) and airflow.dag_parsed(REVERSE), 180, "both DAGs parsed")
+    airflow.unpause(REVERSE)
+    airflow.unpause(FORWARD)
+    run_id = airflow.trigger(FORWARD)
+
+    state = airflow.wait_for_run(FORWARD, run_id, RUN_TIMEOUT)
+    assert state == "success", f"{FORWARD} {run_id}: {airflow.task_states(FORWARD, run_id)}"
+
+    # Act-On got the contacts: every routed list exists and holds rows.
+    lists = {
+        item["name"]: item for item in requests.get(f"{info['acton']}/_sandbox/lists", timeout=10).json()
+    }
+    assert set(lists) >= ROUTED_LISTS, sorted(lists)
+    in_acton = sum(int(lists[name]["count"]) for name in ROUTED_LISTS)
+    assert 0 < in_acton <= CONTACTS
+
+    # The state store on PostgreSQL: what was loaded, the links, and the watermark of this run.
+    engine = sa.create_engine(state_url(postgres_url, info["state_db"]), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            loaded = conn.execute(sa.text("SELECT count(*) FROM nas_loaded_rows")).scalar_one()
+            links = conn.execute(sa.text("SELECT count(*) FROM nas_contact_links")).scalar_one()
+            watermark = conn.execute(
+                sa.text("SELECT value, run_id FROM nas_watermarks WHERE name = :name"), {"name": WATERMARK}
+            ).one_or_none()
+    finally:
+        engine.dispose()
+    assert loaded == in_acton
+    assert links >= loaded
+    assert watermark is not None
+    assert watermark.run_id == run_id
+    assert watermark.value is not None
+
+    # The load task's Asset events start the reverse DAG (its cron is daily, so this run is the Assets').
+    def reverse_run() -> dict | None:
+        airflow.check_alive()
+        runs = [run for run in airflow.runs(REVERSE) if run["run_type"] == "asset_triggered"]
+        return runs[0] if runs else None
+
+    reverse = wait_until(reverse_run, 60, f"an asset-triggered {REVERSE} run", interval=2.0)
+    reverse_state = airflow.wait_for_run(REVERSE, reverse["dag_run_id"], RUN_TIMEOUT)
+    assert reverse_state == "success", airflow.task_states(REVERSE, reverse["dag_run_id"])
+    assert [run["run_type"] for run in airflow.runs(FORWARD)] == ["manual"]
+    assert len(airflow.runs(REVERSE)) == 1
+    print(f"forward + reverse on CeleryExecutor in {time.monotonic() - started:.0f}s after start-up")
