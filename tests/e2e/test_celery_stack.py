@@ -26,10 +26,12 @@ from netsuite_acton.operators.extract_contacts import WATERMARK
 from tests.support.airflow_stack import (
     AirflowStack,
     compose_airflow_env,
+    compose_healthcheck_url,
     free_port,
     localize,
     postgres_databases,
     redis_database,
+    relocate,
     unique_name,
     wait_until,
 )
@@ -71,7 +73,7 @@ def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[A
         running("sandbox.netsuite", "--contacts", str(CONTACTS), "--seed", "7") as netsuite,
         running("sandbox.acton", "--job-seconds", "0.5") as acton,
     ):
-        api_port = free_port()
+        api_port, scheduler_health_port = free_port(), free_port()
         compose_env = compose_airflow_env(variables={"AIRFLOW_JWT_SECRET": secrets.token_urlsafe(32)})
         local = localize(
             compose_env,
@@ -93,7 +95,7 @@ def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[A
             # worker's log server, no retries (a failure should fail the test now, not in 2 minutes),
             # and less re-parsing on 2 shared cores.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(scheduler_health_port),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
             "NETSUITE_ACTON_TASK_RETRIES": "0",
@@ -107,7 +109,8 @@ def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[A
             "PYTHONUNBUFFERED": "1",
         }
         Path(env["AIRFLOW_HOME"]).mkdir()
-        airflow = AirflowStack(env, tmp_path / "logs", api_port)
+        api_health = urlsplit(compose_healthcheck_url("airflow-apiserver")).path
+        airflow = AirflowStack(env, tmp_path / "logs", api_port, health_path=api_health)
         airflow.extra_logs = {"netsuite sandbox": netsuite.output, "acton sandbox": acton.output}
         try:
             # airflow-init
@@ -122,7 +125,17 @@ def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[A
                 *("celery", "worker", "--concurrency", "2", "--without-gossip", "--without-mingle"),
                 *("--celery-hostname", f"nas-e2e-{api_port}@%h"),
             )
-            yield airflow, {"netsuite": netsuite.base_url, "acton": acton.base_url, "state_db": state_db}
+            yield (
+                airflow,
+                {
+                    "netsuite": netsuite.base_url,
+                    "acton": acton.base_url,
+                    "state_db": state_db,
+                    "scheduler_health": relocate(
+                        compose_healthcheck_url("airflow-scheduler"), f"127.0.0.1:{scheduler_health_port}"
+                    ),
+                },
+            )
         except BaseException:  # start-up failed: say why
             print(airflow.diagnostics())
             raise
@@ -191,4 +204,6 @@ def check_both_runs(airflow: AirflowStack, info: dict[str, str], postgres_url: s
     assert reverse_state == "success", airflow.task_states(REVERSE, reverse["dag_run_id"])
     assert [run["run_type"] for run in airflow.runs(FORWARD)] == ["manual"]
     assert len(airflow.runs(REVERSE)) == 1
+    # The compose health checks pass locally too (the API server's was the readiness check above).
+    assert requests.get(info["scheduler_health"], timeout=10).status_code == 200
     print(f"forward + reverse on CeleryExecutor in {time.monotonic() - started:.0f}s after start-up")

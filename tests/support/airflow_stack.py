@@ -86,6 +86,16 @@ def compose_services(compose: Mapping[str, Any] | None = None) -> set[str]:
     return set(compose["services"])
 
 
+def compose_healthcheck_url(service: str, compose: Mapping[str, Any] | None = None) -> str:
+    """The URL a service's compose health check fetches (``curl --fail <url>``)."""
+    compose = compose if compose is not None else load_compose()
+    test = compose["services"][service]["healthcheck"]["test"]
+    urls = [part for part in (test if isinstance(test, list) else test.split()) if "://" in part]
+    if not urls:
+        raise ValueError(f"the health check of {service} fetches no URL: {test}")
+    return str(urls[0])
+
+
 def env_option(name: str) -> tuple[str, str] | None:
     """``("section", "key")`` for ``AIRFLOW__SECTION__KEY``; None for any other variable."""
     match = re.fullmatch(r"AIRFLOW__([A-Z0-9_]+?)__([A-Z0-9_]+)", name)
@@ -240,8 +250,11 @@ class AirflowStack:
     descendant (task processes put themselves in their own group), then kills what is left.
     """
 
-    def __init__(self, env: Mapping[str, str], log_dir: Path, api_port: int) -> None:
+    def __init__(
+        self, env: Mapping[str, str], log_dir: Path, api_port: int, health_path: str = "/api/v2/version"
+    ) -> None:
         self.env = dict(env)
+        self.health_path = health_path
         self.log_dir = log_dir
         self.api_port = api_port
         self.base_url = f"http://127.0.0.1:{api_port}"
@@ -346,10 +359,10 @@ class AirflowStack:
         return response.json() if response.content else None
 
     def api_ready(self) -> bool:
-        """True once the API server answers its version endpoint (the compose health check)."""
+        """True once the API server answers ``health_path`` (what the compose health check fetches)."""
         self.check_alive()
         try:
-            return self.session.get(f"{self.base_url}/api/v2/version", timeout=5).ok
+            return self.session.get(f"{self.base_url}{self.health_path}", timeout=5).ok
         except requests.RequestException:
             return False
 
