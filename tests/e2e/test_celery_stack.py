@@ -23,6 +23,7 @@ import requests
 import sqlalchemy as sa
 
 from netsuite_acton.operators.extract_contacts import WATERMARK
+from netsuite_acton.sync.config import load_config
 from tests.support.airflow_stack import (
     AirflowStack,
     compose_airflow_env,
@@ -42,11 +43,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis, pytest.m
 FORWARD = "netsuite_contacts_to_acton"
 REVERSE = "acton_scores_to_netsuite"
 CONTACTS = 500
-RUN_TIMEOUT = 360.0
-#: Lists the forward DAG routes to (include/sync.yaml): what the Act-On sandbox must hold afterwards.
+#: Everything after start-up (API up, DAGs parsed, both runs) must fit in this, well inside the pytest
+#: timeout so that a hang still ends in our diagnostics, not in a killed test. A healthy run takes ~1 min.
+BUDGET = 420.0
 #: A cron tick on 29 February only: none between the DAGs' start_date (2026-01-01) and 2028.
 NEVER = "0 0 29 2 *"
-ROUTED_LISTS = {"NetSuite Customers", "NetSuite Prospects", "NetSuite Leads", "NetSuite Unaffiliated"}
+ROOT = Path(__file__).resolve().parents[2]
+#: Lists the forward DAG routes to: what the Act-On sandbox must hold afterwards.
+ROUTED_LISTS = set(load_config(ROOT / "include" / "sync.yaml").forward.routed_lists)
 
 
 def sandbox_connection(base_url: str) -> str:
@@ -90,7 +94,7 @@ def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[A
             **local,
             # What the image and the compose mounts provide in a container:
             "AIRFLOW_HOME": str(tmp_path / "airflow_home"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[2] / "dags"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
             # Local-only: REST calls without a login, free ports for the scheduler health check and the
             # worker's log server, no retries (a failure should fail the test now, not in 2 minutes),
             # and less re-parsing on 2 shared cores.
@@ -159,13 +163,20 @@ def test_forward_then_reverse_on_celery_postgres_redis(
 def check_both_runs(airflow: AirflowStack, info: dict[str, str], postgres_url: str) -> None:
     """Trigger the forward DAG, check Act-On and the state store, then the Asset-triggered reverse run."""
     started = time.monotonic()
-    wait_until(airflow.api_ready, 120, "the API server")
-    wait_until(lambda: airflow.dag_parsed(FORWARD) and airflow.dag_parsed(REVERSE), 180, "both DAGs parsed")
+
+    def left(cap: float) -> float:
+        """Seconds for the next wait: at most ``cap``, and never past the test's budget."""
+        return max(1.0, min(cap, BUDGET - (time.monotonic() - started)))
+
+    wait_until(airflow.api_ready, left(120), "the API server")
+    wait_until(
+        lambda: airflow.dag_parsed(FORWARD) and airflow.dag_parsed(REVERSE), left(180), "both DAGs parsed"
+    )
     airflow.unpause(REVERSE)
     airflow.unpause(FORWARD)
     run_id = airflow.trigger(FORWARD)
 
-    state = airflow.wait_for_run(FORWARD, run_id, RUN_TIMEOUT)
+    state = airflow.wait_for_run(FORWARD, run_id, left(360))
     assert state == "success", f"{FORWARD} {run_id}: {airflow.task_states(FORWARD, run_id)}"
 
     # Act-On got the contacts: every routed list exists and holds rows.
@@ -199,8 +210,8 @@ def check_both_runs(airflow: AirflowStack, info: dict[str, str], postgres_url: s
         runs = [run for run in airflow.runs(REVERSE) if run["run_type"] == "asset_triggered"]
         return runs[0] if runs else None
 
-    reverse = wait_until(reverse_run, 60, f"an asset-triggered {REVERSE} run", interval=2.0)
-    reverse_state = airflow.wait_for_run(REVERSE, reverse["dag_run_id"], RUN_TIMEOUT)
+    reverse = wait_until(reverse_run, left(60), f"an asset-triggered {REVERSE} run", interval=2.0)
+    reverse_state = airflow.wait_for_run(REVERSE, reverse["dag_run_id"], left(360))
     assert reverse_state == "success", airflow.task_states(REVERSE, reverse["dag_run_id"])
     assert [run["run_type"] for run in airflow.runs(FORWARD)] == ["manual"]
     assert len(airflow.runs(REVERSE)) == 1
