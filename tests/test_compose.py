@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.airflow_stack import ROOT, compose_airflow_env, env_option, load_compose
+from tests.support.airflow_stack import (
+    ROOT,
+    compose_airflow_env,
+    env_option,
+    interpolate,
+    load_compose,
+    localize,
+)
 
 COMPOSE = load_compose()
 COMMON = COMPOSE["x-airflow-common"]
@@ -178,3 +185,39 @@ def test_health_checks_use_endpoints_of_this_airflow() -> None:
     scheduler = " ".join(service("airflow-scheduler")["healthcheck"]["test"])
     assert ":8974/health" in scheduler
     assert compose_airflow_env()["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
+
+
+def test_interpolation_follows_compose_rules() -> None:
+    assert interpolate("${A:-x}|${B-y}|${C}|$$D", {"A": "", "B": ""}) == "x|||$D"
+    assert interpolate("${A:-x}", {"A": "set"}) == "set"
+
+
+def test_localized_env_keeps_the_compose_drivers_and_leaves_no_compose_host() -> None:
+    """What the Celery e2e test runs with: only hosts, ports, databases and paths differ from compose."""
+    compose_env = compose_airflow_env(variables={"AIRFLOW_JWT_SECRET": "s"})
+    local = localize(
+        compose_env,
+        postgres_admin_url="postgresql+psycopg2://postgres:p%40ss@127.0.0.1:5432/postgres",
+        metadata_db="meta",
+        state_db="state",
+        redis_netloc="127.0.0.1:6379",
+        redis_db=3,
+        api_port=18080,
+        staging_root="file:///tmp/staging",
+    )
+    assert set(local) == set(compose_env)
+    assert (
+        local["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        == "postgresql+psycopg2://postgres:p%40ss@127.0.0.1:5432/meta"
+    )
+    assert local["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql://postgres:p%40ss@127.0.0.1:5432/meta"
+    assert local["AIRFLOW__CELERY__BROKER_URL"] == "redis://127.0.0.1:6379/3"
+    assert local["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18080/execution/"
+    assert local["AIRFLOW_CONN_NETSUITE_ACTON_STATE"] == "postgres://postgres:p%40ss@127.0.0.1:5432/state"
+    assert local["NETSUITE_ACTON_CONFIG"] == str(ROOT / "include" / "sync.yaml")
+    unchanged = {k for k in compose_env if local[k] == compose_env[k]}
+    assert {
+        "AIRFLOW__CORE__EXECUTOR",
+        "AIRFLOW__CORE__LOAD_EXAMPLES",
+        "AIRFLOW__API_AUTH__JWT_SECRET",
+    } <= unchanged

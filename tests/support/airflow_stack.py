@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import psutil
 import requests
@@ -114,9 +114,9 @@ def relocate(url: str, netloc: str, path: str | None = None) -> str:
 def postgres_netloc(admin_url: str) -> str:
     """``user[:password]@host:port`` of the local PostgreSQL, from a SQLAlchemy URL."""
     url = sa.engine.make_url(admin_url)
-    auth = url.username or ""
+    auth = quote(url.username or "", safe="")
     if url.password:
-        auth += f":{url.password}"
+        auth += ":" + quote(str(url.password), safe="")
     return f"{auth}@{url.host or '127.0.0.1'}:{url.port or 5432}"
 
 
