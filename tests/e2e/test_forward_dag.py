@@ -64,16 +64,16 @@ def _edit_contacts(sync: SyncEnv, ids: list[str], title: str) -> None:
 def test_full_sync_rerun_and_incremental(sync_env: SyncEnv, capfd: pytest.CaptureFixture[str]) -> None:
     state, report = sync_env.run(DAG_ID)
     assert state == "success", report
-    assert report is not None and not report["problems"]
+    assert report is not None
+    assert not report["problems"]
 
     # every extracted contact is accounted for: loaded, quarantined (with a reason), inactive or duplicate
     to_load = sum(report["to_load"].values())
     assert report["extracted"] == (
         to_load + report["quarantined_rows"] + report["inactive_skipped"] + report["duplicates"]
     )
-    assert (
-        report["quarantined_rows"] > 0 and sum(report["quarantined"].values()) >= report["quarantined_rows"]
-    )
+    assert report["quarantined_rows"] > 0
+    assert sum(report["quarantined"].values()) >= report["quarantined_rows"]
     assert report["duplicates"] > 0
     records = sync_env.all_acton_records()
     assert set(records) == {
@@ -94,7 +94,8 @@ def test_full_sync_rerun_and_incremental(sync_env: SyncEnv, capfd: pytest.Captur
     for stage, name in [("CUSTOMER", "NetSuite Customers"), ("LEAD", "NetSuite Leads")]:
         assert {rec["NetSuite Stage"] for rec in records[name]} == {stage}
     watermark = sync_env.state.get_watermark("netsuite_contacts")
-    assert watermark is not None and watermark <= datetime.now(UTC)
+    assert watermark is not None
+    assert watermark <= datetime.now(UTC)
     assert len(sync_env.state.loaded_hashes(emails)) == len(emails)
 
     # no email address or secret in any log line of the run
@@ -115,7 +116,8 @@ def test_full_sync_rerun_and_incremental(sync_env: SyncEnv, capfd: pytest.Captur
     before = _snapshot(sync_env)
     state, rerun = sync_env.run(DAG_ID)
     assert state == "success"
-    assert sum(rerun["to_load"].values()) == 0 and _loaded(rerun) == 0
+    assert sum(rerun["to_load"].values()) == 0
+    assert _loaded(rerun) == 0
     assert _snapshot(sync_env) == before
     assert sync_env.state.get_watermark("netsuite_contacts") > watermark
 
@@ -150,7 +152,8 @@ def test_failed_load_keeps_the_watermark(sync_env: SyncEnv) -> None:
     assert sync_env.state.get_watermark("netsuite_contacts") is None
     with sync_env.state.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM nas_loaded_rows").scalar() == 0
-    assert report is not None and any("load" in p for p in report["problems"])
+    assert report is not None
+    assert any("load" in p for p in report["problems"])
 
     state, report = sync_env.run(DAG_ID)
     assert state == "success"

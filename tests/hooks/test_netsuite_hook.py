@@ -401,7 +401,7 @@ def test_get_record(fake: responses.RequestsMock) -> None:
 # --- preflight ----------------------------------------------------------------------------------------
 
 
-def test_preflight_names_the_missing_field(fake: responses.RequestsMock) -> None:
+def _preflight_fake(fake: responses.RequestsMock) -> None:
     def callback(request: requests.PreparedRequest):
         query = json.loads(request.body)["q"]
         if "custentity_missing" in query:
@@ -421,20 +421,36 @@ def test_preflight_names_the_missing_field(fake: responses.RequestsMock) -> None
         status=403,
         json=nserror(403, "INSUFFICIENT_PERMISSION", "Permission Violation"),
     )
+
+
+def test_preflight_names_the_missing_field_and_writes_nothing(fake: responses.RequestsMock) -> None:
+    _preflight_fake(fake)
     report = make_hook().preflight(
         contact_fields=("custentity_acton_score", "custentity_missing"), customer_fields=("custentity_lead",)
     )
     assert not report.ok
-    assert [c.name for c in report.problems] == [
-        "field contact.custentity_missing",
-        "field customer.custentity_lead",
-    ]
+    assert [c.name for c in report.problems] == ["field contact.custentity_missing"]
+    assert not [c for c in fake.calls if c.request.method == "PATCH"], "a failing preflight wrote"
+    with pytest.raises(NetSuitePreflightError, match="custentity_missing"):
+        report.raise_for_problems()
+
+
+def test_preflight_names_a_field_it_may_not_write(fake: responses.RequestsMock) -> None:
+    _preflight_fake(fake)
+    report = make_hook().preflight(
+        contact_fields=("custentity_acton_score",), customer_fields=("custentity_lead",)
+    )
+    assert [c.name for c in report.problems] == ["field customer.custentity_lead"]
+    assert "INSUFFICIENT_PERMISSION" in report.problems[0].detail
     noop = next(c.request for c in fake.calls if c.request.method == "PATCH" and "/contact/" in c.request.url)
     assert json.loads(noop.body) == {"custentity_acton_score": 12}
-    with pytest.raises(NetSuitePreflightError) as info:
-        report.raise_for_problems()
-    assert "custentity_missing" in str(info.value)
-    assert "INSUFFICIENT_PERMISSION" in str(info.value)
+
+
+def test_preflight_without_write_check_only_reads(fake: responses.RequestsMock) -> None:
+    _preflight_fake(fake)
+    report = make_hook().preflight(contact_fields=("custentity_acton_score",), write_check=False)
+    assert report.ok
+    assert not [c for c in fake.calls if c.request.method == "PATCH"]
 
 
 def test_preflight_reports_bad_credentials(fake: responses.RequestsMock) -> None:

@@ -416,11 +416,15 @@ class NetSuiteHook(HttpHook):
         self,
         contact_fields: Sequence[str] = ("custentity_acton_score",),
         customer_fields: Sequence[str] = (),
+        write_check: bool = True,
     ) -> PreflightReport:
         """Check, before a sync, what its privileges imply: SuiteQL on contact and customer, the contacts
         template's columns, and that each custom field exists and can be written (a no-op PATCH of one
         record with its current value). Returns a report; call ``raise_for_problems()`` to fail loudly.
+
+        The write check bumps that record's ``lastmodifieddate`` (NetSuite saves it), so callers that run
+        often can skip it once it has passed (``write_check=False``): existence is still checked.
         """
-        report = Preflight(self).run(contact_fields, customer_fields)
+        report = Preflight(self, write_check=write_check).run(contact_fields, customer_fields)
         self.log.info("%s", report.summary())
         return report

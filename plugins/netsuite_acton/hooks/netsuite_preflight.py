@@ -68,8 +68,9 @@ class PreflightReport:
 class Preflight:
     """The checks, run against one hook; :meth:`run` returns the report."""
 
-    def __init__(self, hook: NetSuiteHook) -> None:
+    def __init__(self, hook: NetSuiteHook, write_check: bool = True) -> None:
         self.hook = hook
+        self.write_check = write_check
         self.report = PreflightReport(hook.settings.account_id)
 
     def run(self, contact_fields: Sequence[str], customer_fields: Sequence[str]) -> PreflightReport:
@@ -82,10 +83,15 @@ class Preflight:
             return self.report
         customer_id = self._table("customer", "cu")
         self._template(contact_id)
-        for name in contact_fields:
-            self._field("contact", contact_id, name)
-        for name in customer_fields:
-            self._field("customer", customer_id, name)
+        fields = [("contact", contact_id, n) for n in contact_fields]
+        fields += [("customer", customer_id, n) for n in customer_fields]
+        existing = [field for field in fields if self._field_exists(*field)]
+        # Write only once everything else passed: a failing preflight must not have written anything.
+        write = self.write_check and not self.report.problems
+        verdict = "exists and is writable" if write else "exists (write check skipped)"
+        for table, record_id, column in existing:
+            problem = self._field_not_writable(table, str(record_id), column) if write else None
+            self.report.add(f"field {table}.{column}", "problem" if problem else "ok", problem or verdict)
         return self.report
 
     def _table(self, table: str, alias: str) -> str | None:
@@ -121,20 +127,21 @@ class Preflight:
             return
         self.report.add(name, "ok")
 
-    def _field(self, table: str, record_id: str | None, name: str) -> None:
+    def _field_exists(self, table: str, record_id: str | None, name: str) -> bool:
+        """Read-only: the field id is valid and SuiteQL knows it (a missing field is reported here)."""
         label = f"field {table}.{name}"
         try:
             column = sql_identifier(name).text
         except ValueError as exc:
             self.report.add(label, "problem", str(exc))
-            return
+            return False
         if record_id is None:
             self.report.add(label, "skipped", f"no {table} record to test it on")
-            return
-        problem = self._field_missing(table, record_id, column) or self._field_not_writable(
-            table, record_id, column
-        )
-        self.report.add(label, "problem" if problem else "ok", problem or "exists and is writable")
+            return False
+        problem = self._field_missing(table, record_id, column)
+        if problem:
+            self.report.add(label, "problem", problem)
+        return problem is None
 
     def _field_missing(self, table: str, record_id: str, column: str) -> str | None:
         try:
@@ -159,6 +166,12 @@ class Preflight:
             current = {"id": current["id"]}
         result = self.hook.update_records(table, [(record_id, {column: current})], max_workers=1)[0]
         if result.ok:
+            return None
+        if result.error_code == "USER_ERROR":
+            # the test record is locked by a workflow or being edited: that says nothing about privileges
+            self.report.add(
+                f"write test on {table} {record_id}", "skipped", "record locked; write privilege not proven"
+            )
             return None
         if result.error_code == "NONEXISTENT_FIELD":
             return f"not writable through the record API ({result.error_code}): {result.detail}"

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from netsuite_acton.operators.base import SyncStepOperator
+from netsuite_acton.operators.base import SyncStepOperator, param
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
+WRITE_CHECK_EVERY = timedelta(hours=24)
+
+
 class NetSuitePreflightOperator(SyncStepOperator):
-    """Fail with a message naming each missing field or privilege; return what was checked."""
+    """Fail with a message naming each missing field or privilege; return what was checked.
+
+    Field existence and SuiteQL access are checked on every run (reads only). The write check, a no-op
+    PATCH that NetSuite still saves (it bumps the record's last-modified date and fires its workflows),
+    runs at most once a day per field set, remembered in the state store, and never in a dry run.
+    """
 
     ui_color = "#fff3d6"
 
@@ -24,8 +33,30 @@ class NetSuitePreflightOperator(SyncStepOperator):
 
         cfg = self.sync_config.reverse
         customer_fields = [cfg.lead_field] if cfg.lead_field else []
+        state = self.state()
+        marker = "preflight_write_check:" + ",".join([cfg.contact_field, *customer_fields])
+        last = state.get_watermark(marker)
+        now = datetime.now(UTC)
+        dry_run = bool(param(context, "dry_run", False))
+        write_check = not dry_run and (last is None or now - last > WRITE_CHECK_EVERY)
         hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
-        report = hook.preflight(contact_fields=[cfg.contact_field], customer_fields=customer_fields)
+        report = hook.preflight(
+            contact_fields=[cfg.contact_field], customer_fields=customer_fields, write_check=write_check
+        )
         report.raise_for_problems()
-        self.log.info("Preflight passed: contact field %s, lead field %s", cfg.contact_field, cfg.lead_field)
-        return {"contact_field": cfg.contact_field, "lead_field": cfg.lead_field, "ok": True}
+        if write_check:
+            state.set_watermark(marker, now, run_id=context["run_id"])
+        self.log.info(
+            "Preflight passed: contact field %s, lead field %s (write check %s)",
+            cfg.contact_field,
+            cfg.lead_field,
+            "done"
+            if write_check
+            else ("skipped: dry run" if dry_run else f"passed at {last:%Y-%m-%d %H:%M}"),
+        )
+        return {
+            "contact_field": cfg.contact_field,
+            "lead_field": cfg.lead_field,
+            "write_check": write_check,
+            "ok": True,
+        }

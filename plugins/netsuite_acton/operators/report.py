@@ -72,7 +72,12 @@ class RunReportOperator(SyncStepOperator):
         return report
 
     def _problems(self, steps: dict[str, dict[str, Any] | None], context: Context) -> list[str]:
-        problems = [f"step {step!r} did not complete" for step, counts in steps.items() if counts is None]
+        missing = [step for step, counts in steps.items() if counts is None]
+        problems = []
+        if missing:
+            problems.append(
+                f"step {missing[0]!r} failed" + (f"; not run: {missing[1:]}" if missing[1:] else "")
+            )
         if self.failure_rate_step and steps.get(self.failure_rate_step):
             counts = steps[self.failure_rate_step] or {}
             attempted, failed = int(counts.get("attempted", 0)), int(counts.get("failed", 0))
