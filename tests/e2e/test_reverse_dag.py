@@ -166,3 +166,11 @@ def test_missing_custom_field_fails_at_preflight(synced: SyncEnv, tmp_path: Path
     assert state == "failed"
     assert any("preflight" in problem for problem in report["problems"])
     assert _patches(synced) == before
+
+
+def test_reverse_on_an_empty_account_does_nothing(sync_env: SyncEnv) -> None:
+    """Unpausing both DAGs runs the reverse one before any forward run: nothing to read, nothing to write."""
+    state, report = sync_env.run(REVERSE)
+    assert state == "success", report["problems"]
+    assert report["steps"]["extract_scores"]["missing_lists"]
+    assert report["loaded_updated"] == {}

@@ -103,3 +103,14 @@ def test_diff_scores_keys_by_record_type() -> None:
     same, none = diff_scores(updates, {})
     assert len(same) == len(updates)
     assert none == 0
+
+
+def test_an_account_with_nothing_scored_resolves_to_no_updates() -> None:
+    """First run on a fresh account: no list downloaded yet, no links stored."""
+    scores, counts = collect_scores(iter([]), email_column="E-mail Address", score_column="Act-On score")
+    assert counts["emails_scored"] == 0
+    resolution = resolve_scores(
+        scores, [], contact_field="custentity_acton_score", lead_field="custentity_acton_lead_score"
+    )
+    assert resolution.updates.empty
+    assert resolution.counts["contact_updates"] == 0

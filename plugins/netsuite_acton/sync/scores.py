@@ -66,7 +66,8 @@ def collect_scores(
         )
         for frame in frames
     ]
-    scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"email": [], "score": []})
+    empty = pd.DataFrame({"email": pd.Series(dtype="str"), "score": pd.Series(dtype="float64")})
+    scores = pd.concat(parts, ignore_index=True) if parts else empty
     scores["score"] = scores["score"].astype("float64")
     blank = scores["score"].isna() | scores["email"].isna()
     scored = scores.loc[~blank]
