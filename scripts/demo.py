@@ -1,0 +1,187 @@
+"""`make demo`: both sandboxes, both DAGs end to end on the embedded SQLite default, then a summary.
+
+1. starts the NetSuite sandbox (seeded, messy contacts) and the Act-On sandbox (empty account);
+2. runs ``netsuite_contacts_to_acton`` (full first sync) and shows what landed in each Act-On list;
+3. lets "Act-On" score the contacts (the sandbox stands in for the List Maintenance Program);
+4. runs ``acton_scores_to_netsuite`` and reads the scores back from NetSuite;
+5. runs the forward DAG again: it re-reads the contacts whose score was just written (NetSuite bumps
+   their last-modified date) and sends only rows whose content changed;
+6. runs the reverse DAG again: no score changed, so nothing is written.
+
+Task logs go to ``.airflow/demo/logs/``; run reports and staged files to ``.airflow/demo/staging/``.
+Exits non-zero if any run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from sandbox.launcher import SandboxProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+FORWARD, REVERSE = "netsuite_contacts_to_acton", "acton_scores_to_netsuite"
+
+
+def mask(email: str) -> str:
+    """``d***@example.com``: enough to recognise a row, not enough to leak an address."""
+    local, _, domain = str(email).partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+class Demo:
+    def __init__(self, home: Path, contacts: int) -> None:
+        self.home = home
+        self.contacts = contacts
+        self.env: dict[str, str] = {}
+        self.ok = True
+
+    def run(self, dag_id: str, label: str, **params: Any) -> dict[str, Any]:
+        from netsuite_acton.sync.report import RunReport
+
+        log = self.home / "logs" / f"{label}.log"
+        out = self.home / f"{label}.json"
+        started = time.monotonic()
+        with log.open("w") as handle:
+            code = subprocess.call(
+                [
+                    sys.executable,
+                    "-m",
+                    "scripts.run_dag",
+                    dag_id,
+                    "--conf",
+                    json.dumps(params),
+                    "--report-out",
+                    str(out),
+                ],
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        result = json.loads(out.read_text()) if out.exists() else {"state": "failed", "report": None}
+        seconds = time.monotonic() - started
+        print(f"\n── {label}: {dag_id} → {result['state']} in {seconds:.0f} s (log: {log.relative_to(ROOT)})")
+        report = result["report"] or {}
+        if report:
+            for line in RunReport.from_dict(report).summary_lines():
+                print(f"   {line}")
+            for problem in report.get("problems", []):
+                print(f"   PROBLEM: {problem}")
+        if code != 0 or result["state"] != "success":
+            self.ok = False
+        return report
+
+
+def show_lists(acton: str) -> dict[str, list[dict[str, Any]]]:
+    lists = requests.get(f"{acton}/_sandbox/lists", timeout=30).json()
+    records = {}
+    print("\n   What landed in Act-On:")
+    for lst in lists:
+        rows = requests.get(f"{acton}/_sandbox/lists/{lst['id']}/records", timeout=60).json()
+        records[lst["name"]] = rows
+        print(f"   • {lst['name']} ({lst['id']}): {len(rows):,} contacts")
+        for row in rows[:2]:
+            phone = row.get("Business Phone") or row.get("Cell Phone") or "-"
+            print(
+                f"       {mask(row['E-mail Address']):32} {row['First Name'] or '-':12} "
+                f"{row['Company'] or '-':28.28} {phone}"
+            )
+    return records
+
+
+def score_contacts(acton: str, records: dict[str, list[dict[str, Any]]]) -> int:
+    """Act-On's List Maintenance Program copies behaviour scores into the list; here we set them."""
+    scores = {}
+    for rows in records.values():
+        for index, row in enumerate(rows):
+            if index % 3 == 0:
+                scores[row["E-mail Address"]] = (index * 37 + 11) % 101
+    requests.post(f"{acton}/_sandbox/scores", json={"scores": scores}, timeout=60).raise_for_status()
+    return len(scores)
+
+
+def show_scores(netsuite: str, home: Path) -> None:
+    from netsuite_acton.state import StateStore
+
+    state = StateStore(f"sqlite:///{home / 'state.db'}")
+    with state.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT record_type, record_id, field_id, value FROM nas_pushed_values "
+            "ORDER BY value DESC, record_type, record_id LIMIT 6"
+        ).all()
+    print("\n   Highest scores, read back from NetSuite:")
+    for record_type, record_id, field_id, value in rows:
+        path = "contacts" if record_type == "contact" else "customers"
+        record = requests.get(f"{netsuite}/_sandbox/{path}/{record_id}", timeout=30).json()
+        name = record.get("companyname") or f"{record.get('firstname') or ''} {record.get('lastname') or ''}"
+        print(f"   • {record_type} {record_id:>6} {name.strip()[:30]:30} {field_id} = {record.get(field_id)}")
+        if record.get(field_id) != value:
+            print("     (does not match what was pushed!)")
+
+
+def connection_json(base_url: str) -> str:
+    """The ready-made Airflow connection a sandbox serves, as AIRFLOW_CONN_* wants it."""
+    return json.dumps(requests.get(f"{base_url}/_sandbox/connection", timeout=30).json())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--contacts", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    airflow_home = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".airflow"))
+    home = airflow_home / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    (home / "logs").mkdir(parents=True)
+    print(f"netsuite-acton-sync demo: {args.contacts:,} NetSuite contacts, an empty Act-On account")
+
+    with (
+        SandboxProcess("sandbox.netsuite", ["--contacts", str(args.contacts), "--latency-ms", "20"]) as ns,
+        SandboxProcess("sandbox.acton", ["--job-seconds", "0.5", "--latency-ms", "20"]) as ao,
+    ):
+        print(f"   NetSuite sandbox at {ns.base_url}, Act-On sandbox at {ao.base_url}")
+        demo = Demo(home, args.contacts)
+        demo.env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW_CONN_NETSUITE_DEFAULT": json.dumps(
+                requests.get(f"{ns.base_url}/_sandbox/connection").json()
+            ),
+            "AIRFLOW_CONN_ACTON_DEFAULT": json.dumps(
+                requests.get(f"{ao.base_url}/_sandbox/connection").json()
+            ),
+            "AIRFLOW_CONN_NETSUITE_ACTON_STATE": json.dumps(
+                {"conn_type": "sqlite", "host": str(home / "state.db")}
+            ),
+            "AIRFLOW_VAR_NETSUITE_ACTON_STAGING_ROOT": f"file://{home / 'staging'}",
+            "NETSUITE_ACTON_TASK_RETRIES": "0",
+            "PYTHONPATH": str(ROOT),
+        }
+        demo.run(FORWARD, "1-forward-full-sync")
+        records = show_lists(ao.base_url)
+        print(
+            f"\n── Act-On scores {score_contacts(ao.base_url, records):,} contacts (List Maintenance Program)"
+        )
+        demo.run(REVERSE, "2-reverse-scores")
+        show_scores(ns.base_url, home)
+        demo.run(FORWARD, "3-forward-incremental")
+        demo.run(REVERSE, "4-reverse-nothing-changed")
+        print(
+            "\n" + ("Demo finished: every run succeeded." if demo.ok else "Demo FAILED: see the logs above.")
+        )
+        return 0 if demo.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
