@@ -52,7 +52,7 @@ class Demo:
         out = self.home / f"{label}.json"
         started = time.monotonic()
         with log.open("w") as handle:
-            code = subprocess.call(
+            code = subprocess.call(  # noqa: S603 - our own interpreter and module
                 [
                     sys.executable,
                     "-m",
@@ -155,12 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             "AIRFLOW_HOME": str(airflow_home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW_CONN_NETSUITE_DEFAULT": json.dumps(
-                requests.get(f"{ns.base_url}/_sandbox/connection").json()
-            ),
-            "AIRFLOW_CONN_ACTON_DEFAULT": json.dumps(
-                requests.get(f"{ao.base_url}/_sandbox/connection").json()
-            ),
+            "AIRFLOW_CONN_NETSUITE_DEFAULT": connection_json(ns.base_url),
+            "AIRFLOW_CONN_ACTON_DEFAULT": connection_json(ao.base_url),
             "AIRFLOW_CONN_NETSUITE_ACTON_STATE": json.dumps(
                 {"conn_type": "sqlite", "host": str(home / "state.db")}
             ),
