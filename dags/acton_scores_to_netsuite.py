@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pendulum
 from airflow.sdk import DAG, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, Param
 
 from netsuite_acton.assets import acton_list_asset
+from netsuite_acton.dag_settings import config_path, dag_kwargs, step_kwargs
 from netsuite_acton.operators.extract_scores import ActOnScoresExtractOperator
 from netsuite_acton.operators.preflight import NetSuitePreflightOperator
 from netsuite_acton.operators.push_scores import CommitScoresOperator, PushScoresOperator
@@ -17,12 +16,8 @@ from netsuite_acton.operators.resolve_scores import DiffScoresOperator, ResolveS
 from netsuite_acton.operators.validate_scores import ValidateScoresOperator
 from netsuite_acton.sync.config import load_config
 
-CONFIG_PATH = os.environ.get(
-    "NETSUITE_ACTON_CONFIG", str(Path(__file__).resolve().parent.parent / "include" / "sync.yaml")
-)
-CONFIG = load_config(CONFIG_PATH)
-STAGING = "{{ var.value.get('netsuite_acton_staging_root', '') }}"
-common = {"config_path": CONFIG_PATH, "staging_root": STAGING}
+CONFIG = load_config(config_path())
+common = step_kwargs()
 
 DOC = """
 ### Act-On lead scores → NetSuite
@@ -56,16 +51,7 @@ with DAG(
         ),
         assets=AssetAny(*(acton_list_asset(name) for name in CONFIG.reverse_lists)),
     ),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    render_template_as_native_obj=True,
-    default_args={
-        "owner": "data-platform",
-        "retries": int(os.environ.get("NETSUITE_ACTON_TASK_RETRIES", "2")),
-        "retry_delay": pendulum.duration(minutes=2),
-        "retry_exponential_backoff": True,
-    },
+    **dag_kwargs(),
     tags=["netsuite", "acton", "scores"],
     doc_md=DOC,
     params={

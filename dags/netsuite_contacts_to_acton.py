@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pendulum
 from airflow.sdk import DAG, Param
 
 from netsuite_acton.assets import acton_list_asset
+from netsuite_acton.dag_settings import config_path, dag_kwargs, step_kwargs
 from netsuite_acton.operators.commit_contacts import CommitContactsOperator
 from netsuite_acton.operators.diff_contacts import DiffContactsOperator
 from netsuite_acton.operators.extract_contacts import NetSuiteContactsExtractOperator
@@ -18,12 +17,8 @@ from netsuite_acton.operators.transform_contacts import TransformContactsOperato
 from netsuite_acton.operators.validate_contacts import ValidateContactsOperator
 from netsuite_acton.sync.config import load_config
 
-CONFIG_PATH = os.environ.get(
-    "NETSUITE_ACTON_CONFIG", str(Path(__file__).resolve().parent.parent / "include" / "sync.yaml")
-)
-CONFIG = load_config(CONFIG_PATH)
-STAGING = "{{ var.value.get('netsuite_acton_staging_root', '') }}"
-common = {"config_path": CONFIG_PATH, "staging_root": STAGING}
+CONFIG = load_config(config_path())
+common = step_kwargs()
 
 DOC = """
 ### NetSuite contacts → Act-On lists
@@ -56,16 +51,7 @@ with DAG(
     dag_id="netsuite_contacts_to_acton",
     description="NetSuite contacts, validated and cleaned, merged into Act-On lists by company stage",
     schedule=os.environ.get("NETSUITE_ACTON_FORWARD_SCHEDULE", "@hourly"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    render_template_as_native_obj=True,
-    default_args={
-        "owner": "data-platform",
-        "retries": int(os.environ.get("NETSUITE_ACTON_TASK_RETRIES", "2")),
-        "retry_delay": pendulum.duration(minutes=2),
-        "retry_exponential_backoff": True,
-    },
+    **dag_kwargs(),
     tags=["netsuite", "acton", "sync"],
     doc_md=DOC,
     params={

@@ -12,28 +12,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from netsuite_acton.hooks.suiteql import account_local_to_utc
+from netsuite_acton.sync.contract import CONTACT_COLUMNS
 
-TEXT_COLUMNS = (
-    "entityid",
-    "firstname",
-    "middlename",
-    "lastname",
-    "email",
-    "phone",
-    "mobilephone",
-    "officephone",
-    "title",
-)
-CONTACT_COLUMNS = (
-    "id",
-    *TEXT_COLUMNS,
-    "company",
-    "companyname",
-    "stage",
-    "isinactive",
-    "datecreated",
-    "lastmodifieddate",
-)
+_TYPED = {"id", "company", "companyname", "stage", "isinactive", "datecreated", "lastmodifieddate"}
+
+#: Columns read as plain text (the contract's person fields; ids, flags and dates are typed apart).
+TEXT_COLUMNS = tuple(c for c in CONTACT_COLUMNS if c not in _TYPED)
 #: customer.searchstage → the stage the sync routes on.
 STAGES = {"customer": "CUSTOMER", "prospect": "PROSPECT", "lead": "LEAD"}
 

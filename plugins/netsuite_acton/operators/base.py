@@ -7,12 +7,12 @@ rerunning any task gives the result of one clean run.
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+
+from netsuite_acton.dag_settings import config_path as config_path_default
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from netsuite_acton.operators.staging import RunStaging
     from netsuite_acton.state import StateStore
     from netsuite_acton.sync.config import SyncConfig
-
-DEFAULT_CONFIG_PATH = os.environ.get(
-    "NETSUITE_ACTON_CONFIG", str(Path(__file__).resolve().parents[3] / "include" / "sync.yaml")
-)
 
 
 class SyncStepOperator(BaseOperator):
@@ -36,13 +32,13 @@ class SyncStepOperator(BaseOperator):
         self,
         *,
         staging_root: str | None = None,
-        config_path: str = DEFAULT_CONFIG_PATH,
+        config_path: str | None = None,
         state_conn_id: str = "netsuite_acton_state",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.staging_root = staging_root
-        self.config_path = config_path
+        self.config_path = config_path or config_path_default()
         self.state_conn_id = state_conn_id
 
     def staging(self, context: Context) -> RunStaging:

@@ -25,23 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from netsuite_acton.sync.contract import LIST_NAME, NETSUITE_ID, REASONS, ROW_HASH, Stage
+from netsuite_acton.sync.contract import LIST_NAME, MAPPABLE_COLUMNS, NETSUITE_ID, REASONS, ROW_HASH, Stage
 
-ContactColumn = Literal[
-    "id",
-    "entityid",
-    "firstname",
-    "middlename",
-    "lastname",
-    "email",
-    "phone",
-    "mobilephone",
-    "officephone",
-    "title",
-    "company",
-    "companyname",
-    "stage",
-]
+ContactColumn = Literal[MAPPABLE_COLUMNS]  # type: ignore[valid-type]
 Heading = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ListName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 #: NetSuite entity custom fields always carry the ``custentity`` prefix.

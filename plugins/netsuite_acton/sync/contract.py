@@ -28,6 +28,9 @@ CONTACT_COLUMNS: Final[tuple[str, ...]] = (
     "lastmodifieddate",
 )
 
+#: Columns a field mapping may use (everything but the flags and dates).
+MAPPABLE_COLUMNS: Final[tuple[str, ...]] = CONTACT_COLUMNS[:13]
+
 #: Company stages NetSuite knows (``customerstatus.stage``); a null stage means "unaffiliated".
 Stage = Literal["CUSTOMER", "PROSPECT", "LEAD"]
 STAGES: Final[tuple[str, ...]] = ("CUSTOMER", "PROSPECT", "LEAD")
