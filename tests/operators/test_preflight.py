@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from netsuite_acton.hooks.netsuite_preflight import NetSuitePreflightError, PreflightReport
+from netsuite_acton.operators.preflight import WRITE_CHECK_EVERY, NetSuitePreflightOperator
+from tests.operators.conftest import REVERSE_DAG
+
+MARKER = "preflight_write_check:custentity_acton_score,custentity_acton_lead_score"
+
+
+class FakeNetSuiteHook:
+    calls: list[dict[str, Any]] = []
+    problem: str | None = None
+
+    def __init__(self, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
+        pass
+
+    def preflight(self, contact_fields, customer_fields, write_check=True) -> PreflightReport:
+        FakeNetSuiteHook.calls.append(
+            {"contact": list(contact_fields), "customer": list(customer_fields), "write_check": write_check}
+        )
+        report = PreflightReport("1234567")
+        report.add("suiteql contact", "ok")
+        if FakeNetSuiteHook.problem:
+            report.add(FakeNetSuiteHook.problem, "problem", "NONEXISTENT_FIELD")
+        return report
+
+
+@pytest.fixture
+def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuiteHook]:
+    import netsuite_acton.hooks.netsuite as module
+
+    monkeypatch.setattr(module, "NetSuiteHook", FakeNetSuiteHook)
+    FakeNetSuiteHook.calls, FakeNetSuiteHook.problem = [], None
+    return FakeNetSuiteHook
+
+
+def _run(staging_root: str, make_context, **params: Any) -> dict[str, Any]:
+    op = NetSuitePreflightOperator(task_id="preflight", staging_root=staging_root)
+    return op.execute(make_context(params=params, dag_id=REVERSE_DAG))
+
+
+def test_first_run_checks_writes_and_remembers_it(hook, store, staging_root, make_context) -> None:
+    before = datetime.now(UTC)
+    out = _run(staging_root, make_context)
+    assert hook.calls == [
+        {
+            "contact": ["custentity_acton_score"],
+            "customer": ["custentity_acton_lead_score"],
+            "write_check": True,
+        }
+    ]
+    assert out == {
+        "contact_field": "custentity_acton_score",
+        "lead_field": "custentity_acton_lead_score",
+        "write_check": True,
+        "ok": True,
+    }
+    assert store.get_watermark(MARKER) >= before
+
+
+def test_within_a_day_of_a_passed_check_only_reads(hook, store, staging_root, make_context) -> None:
+    store.set_watermark(MARKER, datetime.now(UTC) - timedelta(hours=23))
+    out = _run(staging_root, make_context)
+    assert hook.calls[-1]["write_check"] is False
+    assert out["write_check"] is False
+
+
+def test_after_a_day_the_write_check_runs_again(hook, store, staging_root, make_context) -> None:
+    store.set_watermark(MARKER, datetime.now(UTC) - WRITE_CHECK_EVERY - timedelta(minutes=5))
+    assert _run(staging_root, make_context)["write_check"] is True
+    assert datetime.now(UTC) - store.get_watermark(MARKER) < timedelta(minutes=1)
+
+
+def test_dry_run_never_writes(hook, store, staging_root, make_context) -> None:
+    out = _run(staging_root, make_context, dry_run=True)
+    assert hook.calls[-1]["write_check"] is False
+    assert out["write_check"] is False
+    assert store.get_watermark(MARKER) is None, "a dry run does not count as a passed write check"
+
+
+def test_problem_fails_and_is_not_remembered(hook, store, staging_root, make_context) -> None:
+    hook.problem = "field custentity_acton_score"
+    with pytest.raises(NetSuitePreflightError, match="custentity_acton_score: NONEXISTENT_FIELD"):
+        _run(staging_root, make_context)
+    assert store.get_watermark(MARKER) is None
