@@ -60,6 +60,8 @@ with DAG(
             None,
             type=["null", "string"],
             format="date-time",
+            # enforced here: jsonschema only checks "format" when optional packages are installed
+            pattern=r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$",
             description="Extract contacts modified since this UTC time (overrides the watermark).",
         ),
         "dry_run": Param(False, type="boolean", description="Do everything but write to Act-On; report."),

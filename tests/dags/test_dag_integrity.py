@@ -277,6 +277,8 @@ def _validate(dag: Any, **values: Any) -> dict[str, Any]:
         {"lists": "NetSuite Leads"},
         {"lists": ["NetSuite Leeds"]},
         {"since": 20260101},
+        {"since": "not a date"},
+        {"since": "31/01/2026"},
     ],
 )
 def test_forward_rejects_wrong_values(dagbag: Any, bad: dict[str, Any]) -> None:

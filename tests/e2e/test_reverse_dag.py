@@ -66,6 +66,9 @@ def test_push_then_unchanged_then_changed(synced: SyncEnv) -> None:
     assert state == "success"
     assert _patches(synced) == before, "an unchanged rerun must not PATCH anything"
     assert rerun["to_load"] == {}
+    # the first run read every record; later runs only what Act-On modified since (minus the lookback)
+    assert report["steps"]["extract_scores"]["modified_after"] is None
+    assert rerun["steps"]["extract_scores"]["modified_after"] is not None
 
     changed = dict(list(scores.items())[:3])
     changed = {email: (score + 5) % 101 for email, score in changed.items()}
@@ -120,6 +123,8 @@ def test_locked_records_are_reported_and_retried(synced: SyncEnv) -> None:
     state, retry = synced.run(REVERSE)
     assert state == "success"
     assert retry["loaded_updated"] == {f"contact.{CONTACT_FIELD}": len(locked)}
+    # the failed run did not move the download watermark, so the retry read the same window again
+    assert retry["steps"]["extract_scores"]["modified_after"] is None
     assert _patches(synced) - before == len(locked)
 
 

@@ -190,3 +190,29 @@ def test_commit_in_a_dry_run_commits_nothing(hook, store, seeded, staging_root) 
     out = _commit(staging_root).execute(context)
     assert out["committed"] == 0
     assert store.pushed("contact", "custentity_acton_score", ["1"]) == {}
+
+
+def test_download_watermark_moves_only_after_a_clean_push(hook, store, seeded, staging_root) -> None:
+    """A refused write keeps the watermark, so the next run downloads (and retries) the same records."""
+    from netsuite_acton.operators.extract_scores import SCORES_WATERMARK
+
+    hook.locked = {"2"}
+    context, _ = seeded()
+    _as_after_push(context, _push(staging_root).execute(context))
+    assert _commit(staging_root).execute(context)["watermark"] is None
+    assert store.get_watermark(SCORES_WATERMARK) is None
+
+    hook.locked = set()
+    _as_after_push(context, _push(staging_root).execute(context))
+    assert _commit(staging_root).execute(context)["watermark"] == "2026-03-01T10:00:00+00:00"
+    assert store.get_watermark(SCORES_WATERMARK).isoformat() == "2026-03-01T10:00:00+00:00"
+
+
+def test_download_watermark_kept_for_a_partial_list_set(hook, store, seeded, staging_root) -> None:
+    from netsuite_acton.operators.extract_scores import SCORES_WATERMARK
+
+    context, _ = seeded()
+    context["params"]["lists"] = ["NetSuite Leads"]
+    _as_after_push(context, _push(staging_root).execute(context))
+    assert _commit(staging_root).execute(context)["watermark"] is None
+    assert store.get_watermark(SCORES_WATERMARK) is None

@@ -94,7 +94,11 @@ class PushScoresOperator(SyncStepOperator):
 
 
 class CommitScoresOperator(SyncStepOperator):
-    """Remember the value written to each record that NetSuite accepted (upserts; dry run: nothing)."""
+    """Remember the value written to each record that NetSuite accepted (upserts; dry run: nothing).
+
+    The download watermark moves to this run's start only when every write succeeded and every list
+    was read: a refused record is then downloaded again, and retried, by the next run.
+    """
 
     ui_color = "#d6ecff"
 
@@ -105,10 +109,27 @@ class CommitScoresOperator(SyncStepOperator):
         if bool(param(context, "dry_run", False)):
             return {"report": RunReport(direction="reverse", dry_run=True).to_dict(), "committed": 0}
         staging = self.staging(context)
+        state = self.state()
         committed = 0
         for results in staging.iter_chunks(RESULTS):
             accepted = results.loc[results["ok"].astype(bool)]
-            committed += self.state().record_pushed(pushed_records(accepted), run_id=context["run_id"])
+            committed += state.record_pushed(pushed_records(accepted), run_id=context["run_id"])
         self.log.info("Committed %d written values", committed)
+        watermark = self._advance_watermark(context, state)
         report = RunReport(direction="reverse", counters={"committed_values": committed})
-        return {"report": report.to_dict(), "committed": committed}
+        return {"report": report.to_dict(), "committed": committed, "watermark": watermark}
+
+    def _advance_watermark(self, context: Context, state: Any) -> str | None:
+        from datetime import datetime
+
+        from netsuite_acton.operators.extract_scores import SCORES_WATERMARK
+
+        ti = context["ti"]
+        push = ti.xcom_pull(task_ids="push") or {}
+        extract = ti.xcom_pull(task_ids="extract_scores") or {}
+        if push.get("failed") or param(context, "lists") or extract.get("missing_lists"):
+            self.log.info("Download watermark kept: failed writes, a partial list set or missing lists")
+            return None
+        started_at = datetime.fromisoformat(extract["started_at"])
+        state.set_watermark(SCORES_WATERMARK, started_at, run_id=context["run_id"])
+        return started_at.isoformat()
