@@ -92,3 +92,30 @@ def test_json_round_trip(tmp_path: Path) -> None:
     staging = RunStaging(f"file://{tmp_path}", "d", "r")
     staging.write_json("extract/manifest.json", {"b": 1, "a": [1, 2]})
     assert staging.read_json("extract/manifest.json") == {"a": [1, 2], "b": 1}
+
+
+def test_prune_runs_removes_only_old_finished_runs(tmp_path) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from netsuite_acton.operators.staging import RunStaging, prune_runs
+
+    root = f"file://{tmp_path}"
+    now = datetime(2026, 3, 20, tzinfo=UTC)
+    old = RunStaging(root, "dag", "manual__old")
+    old.write_json("report.json", {"finished_at": (now - timedelta(days=30)).isoformat()})
+    crashed = RunStaging(root, "dag", "manual__crashed")  # no report, but an old extract manifest
+    crashed.write_json("extract/manifest.json", {"started_at": (now - timedelta(days=20)).isoformat()})
+    recent = RunStaging(root, "dag", "manual__recent")
+    recent.write_json("report.json", {"finished_at": (now - timedelta(days=1)).isoformat()})
+    unknown = RunStaging(root, "dag", "manual__unknown")
+    unknown.write_json("notes.json", {})
+    current = RunStaging(root, "dag", "manual__current")
+    current.write_json("report.json", {"finished_at": (now - timedelta(days=99)).isoformat()})
+
+    removed = prune_runs(current, timedelta(days=14), now)
+
+    assert sorted(removed) == ["manual__crashed", "manual__old"]
+    left = sorted(p.name for p in (tmp_path / "dag").iterdir())
+    assert left == ["manual__current", "manual__recent", "manual__unknown"]
+    assert json.loads((tmp_path / "dag" / "manual__recent" / "report.json").read_text())

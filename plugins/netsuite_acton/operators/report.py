@@ -62,6 +62,7 @@ class RunReportOperator(SyncStepOperator):
         }
         staging = self.staging(context)
         report["path"] = staging.write_json("report.json", report)
+        self._prune(staging, finished)
         for line in merged.summary_lines():
             self.log.info("%s", line)
         if report["problems"]:
@@ -70,6 +71,16 @@ class RunReportOperator(SyncStepOperator):
             raise AirflowException("Run failed: " + "; ".join(report["problems"]))
         self.log.info("Report written to %s", report["path"])
         return report
+
+    def _prune(self, staging: Any, now: datetime) -> None:
+        from datetime import timedelta
+
+        from netsuite_acton.operators.staging import prune_runs
+
+        days = self.sync_config.staging.retention_days
+        removed = prune_runs(staging, timedelta(days=days), now)
+        if removed:
+            self.log.info("Removed %d run folders older than %d days", len(removed), days)
 
     def _problems(self, steps: dict[str, dict[str, Any] | None], context: Context) -> list[str]:
         missing = [step for step, counts in steps.items() if counts is None]

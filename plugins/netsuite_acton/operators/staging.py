@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -76,6 +77,34 @@ class RunStaging:
 
     def read_json(self, name: str) -> Any:
         return json.loads((self.path / name).read_text())
+
+
+def _run_time(run: ObjectStoragePath) -> datetime | None:
+    """When a run folder's run finished (report) or started (extract manifest); None if unknown."""
+    for name, key in (("report.json", "finished_at"), ("extract/manifest.json", "started_at")):
+        path = run / name
+        if path.exists():
+            value = json.loads(path.read_text()).get(key)
+            if value:
+                return datetime.fromisoformat(value)
+    return None
+
+
+def prune_runs(staging: RunStaging, keep: timedelta, now: datetime) -> list[str]:
+    """Delete the DAG's run folders older than ``keep`` (never the current one); returns their names.
+
+    Run folders hold personal data (staged contacts, quarantines): they must not pile up forever.
+    """
+    dag_folder = staging.path.parent
+    removed = []
+    for run in sorted(dag_folder.iterdir()) if dag_folder.exists() else []:
+        if run.name == staging.path.name or not run.is_dir():
+            continue
+        when = _run_time(run)
+        if when is not None and now - when > keep:
+            run.rmdir(recursive=True)
+            removed.append(run.name)
+    return removed
 
 
 class ChunkWriter:

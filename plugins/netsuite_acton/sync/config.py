@@ -180,6 +180,12 @@ class ExpectationsConfig(_Strict):
     scores: Path = Path("expectations/scores.json")
 
 
+class StagingConfig(_Strict):
+    """How long run folders (staged data, quarantines, reports: personal data) are kept."""
+
+    retention_days: Annotated[int, Field(ge=1, le=3650)] = 14
+
+
 class SyncConfig(_Strict):
     """The whole file."""
 
@@ -187,6 +193,7 @@ class SyncConfig(_Strict):
     forward: ForwardConfig
     reverse: ReverseConfig = ReverseConfig()
     expectations: ExpectationsConfig = ExpectationsConfig()
+    staging: StagingConfig = StagingConfig()
 
     @property
     def reverse_lists(self) -> list[str]:
