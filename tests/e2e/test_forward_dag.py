@@ -66,6 +66,8 @@ def test_full_sync_rerun_and_incremental(sync_env: SyncEnv, capfd: pytest.Captur
     assert state == "success", report
     assert report is not None
     assert not report["problems"]
+    assert report["calls"]["netsuite"] > 0
+    assert report["calls"]["acton"] > 0
 
     # every extracted contact is accounted for: loaded, quarantined (with a reason), inactive or duplicate
     to_load = sum(report["to_load"].values())

@@ -46,13 +46,20 @@ def synced(sync_env: SyncEnv) -> SyncEnv:
     return sync_env
 
 
-def test_push_then_unchanged_then_changed(synced: SyncEnv) -> None:
+def test_push_then_unchanged_then_changed(synced: SyncEnv, capfd: pytest.CaptureFixture[str]) -> None:
     scores = _seed_scores(synced)
     links = _contacts_by_email(synced)
     linked = {cid for email in scores for cid in links.get(email, [])}
 
+    capfd.readouterr()
     state, report = synced.run(REVERSE)
     assert state == "success", report
+    logs = "".join(capfd.readouterr())
+    assert "Resolved scores" in logs, "task logs were not captured"
+    assert not {email for email in scores if email in logs}, "an email address reached the task logs"
+    assert report["calls"]["netsuite"] == report["loaded_updated"][f"contact.{CONTACT_FIELD}"] + report[
+        "loaded_updated"
+    ].get(f"customer.{LEAD_FIELD}", 0)
     assert report["loaded_updated"][f"contact.{CONTACT_FIELD}"] == len(linked)
     for email, score in list(scores.items())[:40]:
         for contact_id in links.get(email, []):

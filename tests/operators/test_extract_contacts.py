@@ -66,6 +66,7 @@ class FakeNetSuiteHook:
 
     def __init__(self, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
         self.conn_id = netsuite_conn_id
+        self.calls_made = 3
 
     def extract_contacts(self, modified_since: datetime | None = None, chunk_rows: int = 10_000) -> Iterator:
         FakeNetSuiteHook.calls.append(
@@ -103,7 +104,10 @@ def test_extract_stages_rows_and_writes_the_manifest(
     assert hook.calls[0]["modified_since"] == MARK - LOOKBACK
     assert hook.calls[0]["chunk_rows"] == 50_000
     staging = staging_for(context)
+    report = out.pop("report")
     assert out == staging.read_json(MANIFEST)
+    assert report["extracted"] == out["rows"]
+    assert report["calls"] == {"netsuite": 3}
     assert out["rows"] == 3
     assert out["modified_since"] == (MARK - LOOKBACK).isoformat()
     assert out["full_refresh"] is False

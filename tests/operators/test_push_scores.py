@@ -44,6 +44,10 @@ class FakeNetSuiteHook:
         self.calls: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
         FakeNetSuiteHook.instances.append(self)
 
+    @property
+    def calls_made(self) -> int:
+        return sum(len(updates) for _, updates in self.calls)
+
     def update_records(self, record_type: str, updates: Any) -> list[RecordUpdateResult]:
         updates = list(updates)
         self.calls.append((record_type, updates))
@@ -114,7 +118,7 @@ def test_push_sends_whole_scores_as_ints_per_record_type_and_field(hook, seeded,
         "contact.custentity_acton_score": 3,
         "customer.custentity_acton_lead_score": 1,
     }
-    assert out["report"]["calls"] == {"netsuite_patch": 4}
+    assert out["report"]["calls"] == {"netsuite": 4}
     assert len(pd.concat(staging.iter_chunks(RESULTS))) == 4
 
 

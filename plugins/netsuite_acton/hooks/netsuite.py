@@ -99,6 +99,7 @@ class NetSuiteHook(HttpHook):
         self._limiter: AdaptiveLimiter | None = None
         self._authenticated = False
         self._sleep = time.sleep
+        self._calls = 0
 
     # --- connection ---------------------------------------------------------------------------------
 
@@ -184,6 +185,8 @@ class NetSuiteHook(HttpHook):
 
         def attempt() -> requests.Response:
             with limiter.slot() as slot:
+                with self._lock:
+                    self._calls += 1
                 response = session.request(
                     method, url, params=params, json=json_body, headers=headers, timeout=timeout
                 )
@@ -192,6 +195,11 @@ class NetSuiteHook(HttpHook):
             return response
 
         return call_with_retries(attempt, self.retry_policy, self.log, what, sleep=self._sleep)
+
+    @property
+    def calls_made(self) -> int:
+        """HTTP requests this hook sent to NetSuite (retries included), for the run report."""
+        return self._calls
 
     def test_connection(self) -> tuple[bool, str]:
         """Run a one-row SuiteQL; the message says which account answered, or NetSuite's error."""

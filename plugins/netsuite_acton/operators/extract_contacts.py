@@ -50,6 +50,7 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.netsuite import NetSuiteHook
         from netsuite_acton.operators.staging import ChunkWriter
+        from netsuite_acton.sync.report import RunReport
 
         cfg = self.sync_config.forward
         staging = self.staging(context)
@@ -65,6 +66,7 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
             "modified_since": modified_since.isoformat() if modified_since else None,
             "started_at": started_at.isoformat(),
             "full_refresh": modified_since is None,
+            "netsuite_calls": hook.calls_made,
             **counts,
         }
         staging.write_json(MANIFEST, manifest)
@@ -74,7 +76,8 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
             counts["chunks"],
             manifest["modified_since"] or "the beginning",
         )
-        return manifest
+        report = RunReport(extracted=counts["rows"], calls={"netsuite": hook.calls_made})
+        return {**manifest, "report": report.to_dict()}
 
     def _window(self, context: Context, staging: Any) -> datetime | None:
         previous = staging.path / MANIFEST

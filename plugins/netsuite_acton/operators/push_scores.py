@@ -36,7 +36,6 @@ class PushScoresOperator(SyncStepOperator):
         self.netsuite_conn_id = netsuite_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        import pandas as pd
 
         from netsuite_acton.sync.report import RunReport
 
@@ -52,11 +51,11 @@ class PushScoresOperator(SyncStepOperator):
         if to_push.empty:
             self.log.info("No score changed: nothing to write, no NetSuite call made")
             return {"report": RunReport(direction="reverse").to_dict(), "attempted": 0, "failed": 0}
-        results = self._push(to_push)
+        results, calls = self._push(to_push)
         staging.write_chunk(RESULTS, 0, results)
-        return self._summarise(results, pd)
+        return self._summarise(results, calls)
 
-    def _push(self, to_push: pd.DataFrame) -> pd.DataFrame:
+    def _push(self, to_push: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         import pandas as pd
 
         from netsuite_acton.hooks.netsuite import NetSuiteHook
@@ -71,9 +70,9 @@ class PushScoresOperator(SyncStepOperator):
             outcomes = hook.update_records(str(record_type), updates)
             frame = pd.DataFrame([asdict(o) for o in outcomes])
             parts.append(frame.assign(field_id=str(field_id), value=group["value"].to_numpy()))
-        return pd.concat(parts, ignore_index=True)
+        return pd.concat(parts, ignore_index=True), hook.calls_made
 
-    def _summarise(self, results: pd.DataFrame, pd: Any) -> dict[str, Any]:
+    def _summarise(self, results: pd.DataFrame, calls: int) -> dict[str, Any]:
         from netsuite_acton.sync.report import RunReport
 
         ok = results["ok"].astype(bool)
@@ -84,7 +83,7 @@ class PushScoresOperator(SyncStepOperator):
             direction="reverse",
             loaded_updated={f"{rt}.{f}": int(n) for (rt, f), n in written.items()},
             rejected={str(k): int(v) for k, v in codes.items()},
-            calls={"netsuite_patch": len(results)},
+            calls={"netsuite": calls},
         )
         if len(failed):
             self.log.warning(

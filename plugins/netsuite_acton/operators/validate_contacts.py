@@ -45,15 +45,17 @@ class ValidateContactsOperator(SyncStepOperator):
             reasons = merge_counts(reasons, outcome.counts_by_reason)
         valid.close()
         quarantined = quarantine.close()["rows"]
-        report = RunReport(extracted=extracted, quarantined_rows=quarantined, quarantined=reasons)
+        rate = quarantined / extracted if extracted else 0.0
         self.log.info(
             "Validated %d rows: %d quarantined (%.2f%%) %s; quarantine in %s",
             extracted,
             quarantined,
-            100 * report.reject_rate,
+            100 * rate,
             reasons,
             staging.step(QUARANTINE),
         )
         threshold = float(param(context, "reject_rate_threshold", cfg.forward.reject_rate_threshold))
-        check_rate("validation reject rate", report.reject_rate, threshold)
+        check_rate("validation reject rate", rate, threshold)
+        # "extracted" is the extract step's count: the merged run report adds the steps' reports up
+        report = RunReport(quarantined_rows=quarantined, quarantined=reasons)
         return {"report": report.to_dict(), "quarantine": str(staging.step(QUARANTINE))}
