@@ -14,7 +14,8 @@ import responses
 import sqlalchemy as sa
 from requests_toolbelt.multipart.decoder import MultipartDecoder
 
-from netsuite_acton.hooks.acton import ActOnError, ActOnHook, MergeResult, _base_url
+from netsuite_acton.hooks.acton import ActOnError, ActOnHook, MergeResult
+from netsuite_acton.hooks.acton_settings import base_url
 from netsuite_acton.hooks.rate_limit import RateLimiter
 from netsuite_acton.hooks.retries import RetryPolicy
 from netsuite_acton.state import StateStore
@@ -524,4 +525,4 @@ def test_test_connection(fake: responses.RequestsMock, store: StateStore) -> Non
     ],
 )
 def test_base_url(host: str | None, port: int | None, region: str | None, expected: str) -> None:
-    assert _base_url(host, port, region) == expected
+    assert base_url(host, port, region) == expected

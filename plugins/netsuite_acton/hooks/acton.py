@@ -32,6 +32,8 @@ from requests.adapters import HTTPAdapter
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from netsuite_acton.hooks.acton_csv import header_csv, split_csv
+from netsuite_acton.hooks.acton_errors import ActOnAmbiguousError, ActOnError, ActOnRetriableError
+from netsuite_acton.hooks.acton_settings import ActOnSettings, base_url
 from netsuite_acton.hooks.acton_tokens import (
     Grant,
     RefreshRejectedError,
@@ -39,18 +41,16 @@ from netsuite_acton.hooks.acton_tokens import (
     TokenManager,
     token_key,
 )
+from netsuite_acton.hooks.connection_fields import tls_verify
 from netsuite_acton.hooks.rate_limit import RateLimiter, shared_limiter
 from netsuite_acton.hooks.retries import (
     RETRIABLE_STATUS,
-    ApiError,
-    RetriableHTTPError,
     RetryPolicy,
     call_with_retries,
     parse_retry_after,
 )
 from netsuite_acton.state import StateStore
 
-REGION_URLS = {"us": "https://api.actonsoftware.com", "eu": "https://api-eu.actonsoftware.com"}
 MERGE_MODES = frozenset({"UPSERT", "APPEND", "APPEND_NO_DUPLICATES", "UPDATE_ONLY", "REPLACE"})
 PAGE_MAX = 1000
 #: Headings Act-On maps to system fields when it sees them (EMAIL is required; the rest are courtesy).
@@ -69,21 +69,6 @@ _DAILY_QUOTA_RE = re.compile(r"\b(daily|per day|quota)\b", re.IGNORECASE)
 _TOKEN_POLICY = RetryPolicy(max_attempts=3, initial_wait=1.0, max_wait=10.0)
 
 
-class ActOnError(ApiError):
-    """Act-On refused a call: HTTP status, Act-On's ``errorCode`` (or OAuth ``error``) and message."""
-
-    def __init__(self, status: int | None, code: str | None, detail: str, service: str = "Act-On") -> None:
-        super().__init__(status, code, detail, service)
-
-
-class ActOnRetriableError(RetriableHTTPError, ActOnError):
-    """A 429 or 5xx from Act-On: retried with backoff; raised as is once the attempts run out."""
-
-
-class ActOnAmbiguousError(ActOnError):
-    """A non-idempotent call failed in a way that leaves unknown whether Act-On applied it."""
-
-
 @dataclass
 class MergeResult:
     """What a bulk merge did: totals over every upload, the rejected rows and the Act-On calls used."""
@@ -96,44 +81,6 @@ class MergeResult:
     rejected: int = 0
     rejected_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["email", "reason"]))
     calls: int = 0
-
-
-@dataclass(frozen=True)
-class _Settings:
-    base_url: str
-    client_id: str
-    client_secret: str = field(repr=False)
-    username: str = field(repr=False)
-    password: str = field(repr=False)
-    calls_per_second: int
-    timeout: float
-    verify: bool | str
-
-
-def _base_url(host: str | None, port: int | None, region: str | None) -> str:
-    """The connection's host (scheme optional, https by default) or the region's API URL."""
-    if not host:
-        return REGION_URLS.get((region or "us").lower(), REGION_URLS["us"])
-    url = host if "://" in host else f"https://{host}"
-    if port and not re.search(r":\d+$", url.split("://", 1)[1].split("/", 1)[0]):
-        scheme, rest = url.split("://", 1)
-        netloc, _, path = rest.partition("/")
-        url = f"{scheme}://{netloc}:{port}" + (f"/{path}" if path else "")
-    return url.rstrip("/")
-
-
-def _as_bool(value: Any, default: bool = True) -> bool | str:
-    """TLS verify from the extra: booleans, "true"/"false" strings, or a CA bundle path."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip()
-    if text.lower() in ("true", "1", "yes", "y"):
-        return True
-    if text.lower() in ("false", "0", "no", "n"):
-        return False
-    return text
 
 
 class ActOnHook(HttpHook):
@@ -169,7 +116,7 @@ class ActOnHook(HttpHook):
         self.poll_initial = poll_initial
         self.poll_max = poll_max
         self._state = state
-        self._settings: _Settings | None = None
+        self._settings: ActOnSettings | None = None
         self._session: requests.Session | None = None
         self._tokens: TokenManager | None = None
         self._limiter: RateLimiter | None = None
@@ -179,27 +126,27 @@ class ActOnHook(HttpHook):
 
     # -- configuration ------------------------------------------------------------------------------
     @property
-    def settings(self) -> _Settings:
+    def settings(self) -> ActOnSettings:
         """The connection, read once per hook."""
         if self._settings is None:
             conn = self.get_connection(self.acton_conn_id)
             extra = conn.extra_dejson or {}
-            settings = _Settings(
-                base_url=_base_url(conn.host, conn.port, extra.get("region")),
+            settings = ActOnSettings(
+                base_url=base_url(conn.host, conn.port, extra.get("region")),
                 client_id=str(extra.get("client_id") or ""),
                 client_secret=str(extra.get("client_secret") or ""),
                 username=conn.login or "",
                 password=conn.password or "",
                 calls_per_second=int(extra.get("calls_per_second") or 4),
                 timeout=float(extra.get("timeout") or 120),
-                verify=_as_bool(extra.get("verify")),
+                verify=tls_verify(extra.get("verify")),
             )
             self._require_credentials(settings)
             self._settings = settings
             self.base_url = self._settings.base_url
         return self._settings
 
-    def _require_credentials(self, s: _Settings) -> None:
+    def _require_credentials(self, s: ActOnSettings) -> None:
         """Fail before any call (and any login attempt from the hourly five) on an incomplete connection."""
         given = {
             "client_id": s.client_id,

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from requests_oauthlib import OAuth1
 
+from netsuite_acton.hooks.connection_fields import tls_verify
 from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, error_from_response
 
 TOKEN_ENDPOINT = "/services/rest/auth/oauth2/v1/token"  # noqa: S105 (a path, not a secret)
@@ -39,20 +40,6 @@ M2M_ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 def default_base_url(account_id: str) -> str:
     """``https://<account id, lower, _ as ->.suitetalk.api.netsuite.com``; Oracle prefers explicit URLs."""
     return f"https://{account_id.lower().replace('_', '-')}.suitetalk.api.netsuite.com"
-
-
-def _as_bool_or_path(value: Any) -> bool | str:
-    """``verify`` extra: a bool, a "true"/"false" string from the UI, or a CA bundle path."""
-    if isinstance(value, bool):
-        return value
-    if value is None or str(value).strip() == "":
-        return True
-    text = str(value).strip()
-    if text.lower() in {"true", "1", "yes", "on"}:
-        return True
-    if text.lower() in {"false", "0", "no", "off"}:
-        return False
-    return text
 
 
 def _as_int(extra: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
@@ -131,7 +118,7 @@ class NetSuiteSettings:
             timezone=timezone,
             max_concurrency=_as_int(extra, "max_concurrency", 4, 1, 100),
             timeout=float(_as_int(extra, "timeout", 120, 1, 900)),
-            verify=_as_bool_or_path(extra.get("verify")),
+            verify=tls_verify(extra.get("verify")),
             credentials=credentials,
         )
 
