@@ -157,9 +157,41 @@ def reset_stats(base_url: str) -> None:
     requests.post(f"{base_url}/_sandbox/reset", json={"stats_only": True}, timeout=30)
 
 
+def cpu_explanation(run: Run) -> list[str]:
+    """Where the first run's time went: rows per request x latency / request cycle, and the cycle's parts."""
+    hook_ms = run.cpu_ms_per_page(run.client_cpu)
+    server_ms = run.cpu_ms_per_page(run.sandbox_cpu)
+    cycle_ms = 1000 * run.workers * run.seconds / max(1, run.requests)  # one worker, one request, end to end
+    overhead_ms = cycle_ms - run.latency_ms
+    rows_share = run.rows / max(1, run.requests * 1000)
+    latency_share = run.latency_ms / cycle_ms if cycle_ms else 0.0
+    queued_ms = max(0.0, overhead_ms - hook_ms - server_ms)
+    busy = (run.client_cpu + run.sandbox_cpu) / max(1e-9, run.seconds * (os.cpu_count() or 1))
+    share = 100 * run.rows_per_second / run.bound
+    verdict = "meets" if share >= 80 else "misses"
+    return [
+        f"Where the time goes (first run, {share:.0f}% of the bound: it {verdict} the 80% target): "
+        f"% of bound = rows per request / 1000 x latency / request cycle = {rows_share:.3f} x "
+        f"{run.latency_ms:.0f} / {cycle_ms:.0f} ms = {100 * rows_share * latency_share:.1f}%. "
+        "Rows per request are below 1000 because of the planning query and the partial page at the end "
+        f"of each id range ({run.requests:,} requests for {run.rows:,} rows). A request cycle (one worker, "
+        f"send to parsed page) took {cycle_ms:.0f} ms = {run.latency_ms:.0f} ms latency + "
+        f"{overhead_ms:.0f} ms, and those {overhead_ms:.0f} ms are: the hook's {hook_ms:.0f} ms of CPU per "
+        "page (HTTP, JSON parsing, OAuth signing, DataFrames; its worker threads share one GIL), the "
+        f"sandbox's {server_ms:.0f} ms of CPU per page (HTTP, auth, SuiteQL translation cached per query "
+        "shape, SQLite computing TO_CHAR, the items' JSON and the count), and about "
+        f"{queued_ms:.0f} ms of waiting while other workers' pages hold one of these two single Python "
+        "processes (requests that finish their latency together are served, then parsed, one after "
+        f"another). The machine was not saturated ({100 * busy:.0f}% of {os.cpu_count()} cores busy on "
+        "average): the gap is serialisation in two processes, not a lack of cores.  ",
+        "Against the real NetSuite the sandbox's CPU and the waiting for it are gone (the service's own "
+        "time is inside its latency); the hook's per-page CPU is what remains. The control run at a "
+        "longer latency, where the same CPU weighs less, shows what the hook's paging achieves.",
+    ]
+
+
 def markdown(args: argparse.Namespace, runs: list[Run], stats: dict, command: str) -> str:
     parallel = runs[0]
-    server_ms = parallel.cpu_ms_per_page(parallel.sandbox_cpu)
     marks = ", ".join(f"{name}: {mb:+.0f} MB" for name, mb in parallel.rss_marks.items())
     lines = [
         "## NetSuite extraction (`NetSuiteHook.extract_contacts`)",
@@ -182,12 +214,7 @@ def markdown(args: argparse.Namespace, runs: list[Run], stats: dict, command: st
         f"Governance: highest number of requests in flight seen by the sandbox "
         f"{stats.get('max_in_flight', '?')} (limit {args.concurrency_limit}); 429s sent "
         f"{stats.get('throttled_429', '?')}.  ",
-        f"CPU per request (first run): hook {parallel.cpu_ms_per_page(parallel.client_cpu):.0f} ms (JSON, "
-        f"signing, DataFrames), sandbox {server_ms:.0f} ms (SuiteQL translation, SQLite, JSON) in one Python "
-        "process. With five requests finishing together the sandbox serves them one after another, and both "
-        "processes share the cores: that, not waiting, is the gap to the bound at short latencies. The "
-        "control run at a longer latency, where the same CPU weighs less, shows what the hook's paging "
-        "achieves.",
+        *cpu_explanation(parallel),
         "",
         "Other costs: one planning query (`MIN`/`MAX`/`COUNT`) before the first page, and one partial page "
         "at the end of each id range (ranges of about 20,000 rows, at least one per worker; when none is "

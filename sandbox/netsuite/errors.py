@@ -94,6 +94,11 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
     )
 
 
+def raw_json_response(text: str, status: int = 200) -> Response:
+    """A body that is already JSON text."""
+    return Response(text, status_code=status, media_type="application/json")
+
+
 def error_response(exc: NetSuiteError) -> Response:
     headers = dict(exc.headers)
     if exc.reason:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,3 +82,12 @@ def envelope(
         "offset": offset,
         "totalResults": total,
     }
+
+
+def envelope_json(url: str, items_json: list[str], limit: int, offset: int, total: int) -> str:
+    """:func:`envelope` as compact JSON text, with items given as JSON texts already."""
+    body = envelope(url, items_json, limit, offset, total)
+    body["items"] = []
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    # '"items":[]' cannot occur inside a JSON string (its quotes would be escaped): the first one is ours
+    return text.replace('"items":[]', '"items":[' + ",".join(items_json) + "]", 1)

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from sandbox.netsuite.context import authenticated, base_url, get_sandbox
-from sandbox.netsuite.errors import NetSuiteError, json_response
-from sandbox.netsuite.paging import check_offset_in_range, envelope, parse_paging
+from sandbox.netsuite.errors import NetSuiteError, json_response, raw_json_response
+from sandbox.netsuite.paging import check_offset_in_range, envelope, envelope_json, parse_paging
 from sandbox.netsuite.suiteql import MAX_RESULTS, render_items
 
 router = APIRouter()
@@ -40,11 +40,16 @@ async def suiteql(request: Request, limit: str | None = None, offset: str | None
         )
     query = await _query_text(request)
     translation = sandbox.translator.translate(query)
-    page = await sandbox.store.run(sandbox.runner.page, translation, limit_value, offset_value)
+    page = await sandbox.store.run(sandbox.runner.page, translation, limit_value, offset_value, True)
     check_offset_in_range(offset_value, page.total)
+    url = base_url(request) + PATH
+    if page.json:  # items rendered by SQLite, already JSON text: splice them into the envelope
+        items_json = page.items_json()
+        sandbox.stats.suiteql_rows += len(items_json)
+        return raw_json_response(envelope_json(url, items_json, limit_value, offset_value, page.total))
     items = render_items(translation.columns, page.rows)
     sandbox.stats.suiteql_rows += len(items)
-    return json_response(envelope(base_url(request) + PATH, items, limit_value, offset_value, page.total))
+    return json_response(envelope(url, items, limit_value, offset_value, page.total))
 
 
 async def _query_text(request: Request) -> str:

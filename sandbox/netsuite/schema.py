@@ -95,6 +95,7 @@ class Schema:
 
     def __init__(self) -> None:
         self.tables = _base_fields()
+        self.version = 0  # bumped when a field is added; keys the SuiteQL translation cache
 
     def record_types(self) -> list[str]:
         return list(self.tables)
@@ -128,6 +129,7 @@ class Schema:
             return existing, False
         spec = FieldSpec(name, type_, name, custom=True)
         self.tables[table][name] = spec
+        self.version += 1
         return spec, True
 
     def ddl(self, table: str) -> str:
@@ -143,4 +145,20 @@ class Schema:
                 columns.append(f"{spec.name} TEXT NOT NULL DEFAULT 'F'")
             else:
                 columns.append(f"{spec.name} {SQL_TYPES[spec.type]}")
+            if offset := self.offset_column(table, spec.name):
+                columns.append(
+                    f"{offset} INTEGER GENERATED ALWAYS AS (ns_utc_offset_or_null({spec.name})) STORED"
+                )
         return f"CREATE TABLE {table} ({', '.join(columns)})"
+
+    def offset_column(self, table: str, name: str) -> str | None:
+        """Hidden column holding the account's UTC offset at a standard datetime field's value, or None.
+
+        Stored and kept current by SQLite (a generated column), so SuiteQL's TO_CHAR can render local time
+        with SQLite's strftime instead of a Python call per row. Not a field: SuiteQL cannot name it.
+        Custom datetime fields (added by ALTER TABLE, which cannot add stored columns) have none.
+        """
+        spec = self.field(table, name)
+        if spec is None or not spec.temporal or spec.custom or spec.generated:
+            return None
+        return f"_off_{spec.name}"

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from sandbox.netsuite.rendering import item_member
 from sandbox.netsuite.schema import SQL_TYPES, Schema
 from sandbox.netsuite.seed import TITLES, SeedData
 from sandbox.netsuite.timefmt import AccountClock
@@ -65,6 +66,8 @@ class Store:
         self.conn.create_function("ns_to_char", 2, clock.to_char, deterministic=True)
         self.conn.create_function("ns_display_date", 1, clock.display_date, deterministic=True)
         self.conn.create_function("ns_parse_local", 2, clock.parse_local, deterministic=True)
+        self.conn.create_function("ns_utc_offset_or_null", 1, clock.utc_offset_or_null, deterministic=True)
+        self.conn.create_function("ns_item_member", 2, item_member, deterministic=True)
 
     def create_tables(self) -> None:
         with self._lock:
@@ -80,6 +83,10 @@ class Store:
 
     def _index(self, table: str) -> None:
         self.conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_lastmodified ON {table}(lastmodifieddate)")
+        # covers keyset counts (id range + modified-since): totalResults without reading whole rows
+        self.conn.execute(
+            f"CREATE INDEX IF NOT EXISTS {table}_id_lastmodified ON {table}(id, lastmodifieddate)"
+        )
 
     def add_column(self, table: str, name: str) -> None:
         spec = self.schema.field(table, name)
@@ -95,6 +102,7 @@ class Store:
             self.create_tables()
             for table in self.schema.record_types():
                 self.conn.execute(f"DROP INDEX IF EXISTS {table}_lastmodified")
+                self.conn.execute(f"DROP INDEX IF EXISTS {table}_id_lastmodified")
             self.conn.execute("BEGIN")
             self._insert_columns("customer", data.customers, replace=False)
             self._insert_columns("contact", data.contacts, replace=False)
@@ -140,11 +148,12 @@ class Store:
 
     def get_row(self, table: str, record_id: int) -> dict[str, Any] | None:
         with self._lock:
-            cursor = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+            names = list(self.schema.fields(table))
+            cursor = self.conn.execute(f"SELECT {', '.join(names)} FROM {table} WHERE id = ?", (record_id,))
             row = cursor.fetchone()
             if row is None:
                 return None
-            return dict(zip([d[0] for d in cursor.description], row, strict=True))
+            return dict(zip(names, row, strict=True))
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -29,9 +29,10 @@ from sqlglot.dialects.oracle import Oracle
 from sqlglot.errors import ErrorLevel, ParseError
 
 from sandbox.netsuite.errors import search_error
+from sandbox.netsuite.rendering import render_value
 from sandbox.netsuite.schema import FieldSpec, Schema
 from sandbox.netsuite.store import Store
-from sandbox.netsuite.timefmt import AccountClock, oracle_to_strftime
+from sandbox.netsuite.timefmt import SQLITE_STRFTIME, AccountClock, oracle_to_strftime
 
 MAX_LIMIT = 1000
 MAX_RESULTS = 100_000
@@ -73,6 +74,15 @@ _OPERATORS: tuple[type[exp.Expression], ...] = (exp.Connector, exp.Binary, exp.U
 _TIME_FUNCTIONS = ("TO_DATE", "TO_TIMESTAMP")
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>")
 SECONDS_PER_DAY = 86_400
+# Translation cache: integer literals outside strings, identifiers and comments are replaced by sentinels,
+# so keyset pages (same query, other ids) share one translation. Leading zeros or 19+ digits: kept as text.
+_LEXEME = re.compile(
+    r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|/\*.*?\*/|[A-Za-z_][\w$#]*|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", re.S
+)
+_PARAM_LITERAL = re.compile(r"0|[1-9]\d{0,17}")
+_SENTINEL_BASE = 7_306_180_000_000
+_SENTINEL = re.compile(r"(?<![\w.])7306180\d{6}(?![\w.])")
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def _raw_time_function(name: str) -> Any:
@@ -88,11 +98,26 @@ class SuiteQLDialect(Oracle):
 
 @dataclass(frozen=True)
 class Translation:
-    """SQLite for one SuiteQL query: the page (``?`` for limit and offset), the count, the column names."""
+    """SQLite for one SuiteQL query: the page (``?`` for limit and offset), the count, the column names.
+
+    ``json_sql``, when set, pages the same rows as one column each: the item's JSON text exactly as
+    :func:`render_items` + ``json.dumps`` would write it (None when the names do not allow it).
+    """
 
     page_sql: str
     count_sql: str
     columns: list[str]
+    json_sql: str | None = None
+
+    def substitute(self, values: dict[str, str]) -> Translation:
+        def fill(sql: str) -> str:
+            return _SENTINEL.sub(lambda m: values[m.group(0)], sql)
+
+        json_sql = fill(self.json_sql) if self.json_sql is not None else None
+        return Translation(fill(self.page_sql), fill(self.count_sql), self.columns, json_sql)
+
+    def sentinels(self) -> list[str]:
+        return _SENTINEL.findall(" ".join([self.page_sql, self.count_sql, self.json_sql or ""]))
 
 
 def unsupported(what: str) -> Exception:
@@ -105,18 +130,54 @@ class _Context:
     order: list[str] = field(default_factory=list)  # record types in FROM/JOIN order
     aliases: set[str] = field(default_factory=set)  # select-list aliases (lower)
     temporal_nodes: set[int] = field(default_factory=set)  # id() of rewritten nodes holding datetimes
+    volatile: bool = False  # SYSDATE / CURRENT_DATE were read: the translation must not be cached
+    textual: set[int] = field(default_factory=set)  # id() of rewritten nodes giving text or NULL
 
 
 class SuiteQLTranslator:
     """Turns SuiteQL text into a :class:`Translation`, or raises a NetSuite 400 saying what is wrong."""
 
-    def __init__(self, schema: Schema, clock: AccountClock) -> None:
+    def __init__(self, schema: Schema, clock: AccountClock, cache_size: int = 512) -> None:
         self.schema = schema
         self.clock = clock
+        self._cache: OrderedDict[tuple[str, int], Translation] = OrderedDict()
+        self._cache_size = cache_size
+        self.cache_hits = 0
 
     def translate(self, query: str) -> Translation:
+        """Cached by the query's shape (integer literals parameterised) and the schema version.
+
+        The shape is translated with sentinel numbers in place of the literals; it is cached only if every
+        sentinel comes out verbatim (so no literal's value steered the translation, e.g. ``ROWNUM < n``)
+        and nothing time-dependent (SYSDATE) was read. Otherwise, and for any error, the query itself is
+        translated, so results and error messages are those of :meth:`translate_uncached`.
+        """
+        shape, values = _parameterise(query)
+        if shape is None:
+            return self.translate_uncached(query)
+        key = (shape, self.schema.version)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            self.cache_hits += 1
+            return cached.substitute(values)
+        try:
+            ctx = _Context()
+            template = self._translate(shape, ctx)
+        except Exception:
+            return self.translate_uncached(query)
+        if ctx.volatile or sorted(set(template.sentinels())) != sorted(values):
+            return self.translate_uncached(query)
+        self._cache[key] = template
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return template.substitute(values)
+
+    def translate_uncached(self, query: str) -> Translation:
+        return self._translate(query, _Context())
+
+    def _translate(self, query: str, ctx: _Context) -> Translation:
         select = self._parse(query)
-        ctx = _Context()
         self._collect_tables(select, ctx)
         row_limit = self._extract_rownum(select)
         self._expand_stars(select, ctx)
@@ -130,7 +191,8 @@ class SuiteQLTranslator:
         has_own_limit = bool(select.args.get("limit") or select.args.get("offset"))
         sql = select.sql(dialect="sqlite")
         page_sql = f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?" if has_own_limit else f"{sql} LIMIT ? OFFSET ?"
-        return Translation(page_sql, self._count_sql(select, sql, has_own_limit), columns)
+        json_sql = self._json_sql(select, sql, columns, ctx)
+        return Translation(page_sql, self._count_sql(select, sql, has_own_limit), columns, json_sql)
 
     # ---- steps ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -278,8 +340,10 @@ class SuiteQLTranslator:
         if isinstance(node, exp.ToChar):
             return self._rewrite_to_char(node, ctx)
         if isinstance(node, exp.CurrentTimestamp):
+            ctx.volatile = True
             return self._temporal_literal(int(time.time()), ctx)
         if isinstance(node, exp.CurrentDate):
+            ctx.volatile = True
             return self._temporal_literal(self.clock.today_midnight(), ctx)
         if isinstance(node, exp.Add | exp.Sub):
             return self._rewrite_date_arithmetic(node, ctx)
@@ -333,11 +397,37 @@ class SuiteQLTranslator:
         if fmt is not None and not (isinstance(fmt, exp.Literal) and fmt.is_string):
             raise unsupported("a non-literal format in TO_CHAR")
         if not self._is_temporal(value, ctx):
-            return exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT"))
-        if fmt is None:
-            return exp.Anonymous(this="ns_display_date", expressions=[value.copy()])
-        return exp.Anonymous(
-            this="ns_to_char", expressions=[value.copy(), exp.Literal.string(oracle_to_strftime(fmt.this))]
+            result: exp.Expression = exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT"))
+        elif fmt is None:
+            result = exp.Anonymous(this="ns_display_date", expressions=[value.copy()])
+        else:
+            result = self._to_char_sql(value, oracle_to_strftime(fmt.this), ctx)
+        ctx.textual.add(id(result))
+        return result
+
+    def _to_char_sql(self, value: exp.Expression, pyfmt: str, ctx: _Context) -> exp.Expression:
+        """``ns_to_char(v, fmt)``; for a standard datetime column and a pattern SQLite renders as Python
+        does, SQLite's own ``strftime`` of the value plus its stored UTC offset, the Python function
+        remaining for values the offset column leaves NULL (NULL, non-integers, years outside 1900..2999)."""
+        slow = exp.Anonymous(this="ns_to_char", expressions=[value.copy(), exp.Literal.string(pyfmt)])
+        if not isinstance(value, exp.Column) or not SQLITE_STRFTIME.fullmatch(pyfmt):
+            return slow
+        if value.table:
+            table = ctx.tables[value.table.lower()]
+        elif len(ctx.order) == 1:
+            table = ctx.order[0]
+        else:
+            return slow  # unqualified in a join: leave ambiguity errors to the plain column
+        offset_name = self.schema.offset_column(table, value.name)
+        if offset_name is None:
+            return slow
+        offset = exp.column(offset_name, table=value.table or None)
+        local = exp.Add(this=value.copy(), expression=offset)
+        fast = exp.Anonymous(
+            this="strftime", expressions=[exp.Literal.string(pyfmt), local, exp.Literal.string("unixepoch")]
+        )
+        return exp.Case(
+            ifs=[exp.If(this=exp.Is(this=offset.copy(), expression=exp.Null()), true=slow)], default=fast
         )
 
     @staticmethod
@@ -382,9 +472,10 @@ class SuiteQLTranslator:
                 names.append(f"expr{unnamed}")
             if self._is_temporal(inner, ctx):
                 shown = exp.Anonymous(this="ns_display_date", expressions=[inner.copy()])
+                ctx.textual.add(id(shown))
                 if isinstance(projection, exp.Alias):
                     temporal_aliases[projection.alias.lower()] = inner
-                    projection = exp.alias_(shown, projection.alias)
+                    projection = exp.alias_(shown, projection.alias, copy=False)
                 else:
                     projection = shown
             projections.append(projection)
@@ -395,6 +486,38 @@ class SuiteQLTranslator:
                 if not column.table and column.name.lower() in temporal_aliases:
                     column.replace(temporal_aliases[column.name.lower()].copy())
         return names
+
+    @staticmethod
+    def _json_sql(select: exp.Select, sql: str, columns: list[str], ctx: _Context) -> str | None:
+        """The page as one JSON text per row, built by SQLite (see :class:`Translation`).
+
+        The query runs unchanged as a CTE with positional column names; each value becomes its member:
+        a plain column by its SQLite type (text quoted, integer as digits, NULL left out, anything else by
+        :func:`sandbox.netsuite.rendering.item_member`), a TO_CHAR or date display (text or NULL) quoted
+        unless NULL, any other expression by ``item_member``. Duplicate or unusual names: None.
+        """
+        if len(set(columns)) != len(columns) or "links" in columns:
+            return None
+        if not all(_PLAIN_NAME.fullmatch(name) for name in columns):
+            return None
+        members = []
+        for i, (name, projection) in enumerate(zip(columns, select.expressions, strict=True)):
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            col = f"_c{i}"
+            key = f',"{name}":'
+            if isinstance(inner, exp.Column):
+                members.append(
+                    f"CASE typeof({col}) WHEN 'text' THEN '{key}' || json_quote({col}) "
+                    f"WHEN 'integer' THEN '{key}\"' || {col} || '\"' WHEN 'null' THEN '' "
+                    f"ELSE ns_item_member('{name}', {col}) END"
+                )
+            elif id(inner) in ctx.textual:
+                members.append(f"coalesce(nullif('{key}' || json_quote({col}), '{key}null'), '')")
+            else:
+                members.append(f"ns_item_member('{name}', {col})")
+        names = ", ".join(f"_c{i}" for i in range(len(columns)))
+        body = " || ".join(["'{\"links\":[]'", *members, "'}'"])
+        return f"WITH _ns_page({names}) AS ({sql}) SELECT {body} FROM _ns_page LIMIT ? OFFSET ?"
 
     @staticmethod
     def _count_sql(select: exp.Select, sql: str, has_own_limit: bool) -> str:
@@ -432,6 +555,32 @@ class SuiteQLTranslator:
         return counted.sql(dialect="sqlite")
 
 
+def _parameterise(query: str) -> tuple[str | None, dict[str, str]]:
+    """(query with its integer literals replaced by sentinels, sentinel -> literal); (None, {}) if unsafe."""
+    values: dict[str, str] = {}
+    out: list[str] = []
+    pos = 0
+    for match in _LEXEME.finditer(query):
+        number = match.group(1)
+        if (
+            number is None
+            or not _PARAM_LITERAL.fullmatch(number)
+            or query[match.start() - 1 : match.start()] == "."
+        ):
+            continue
+        sentinel = str(_SENTINEL_BASE + len(values))
+        values[sentinel] = number
+        out.append(query[pos : match.start()])
+        out.append(sentinel)
+        pos = match.end()
+        if len(values) >= 1_000_000:
+            return None, {}
+    out.append(query[pos:])
+    if _SENTINEL.search(query):
+        return None, {}
+    return "".join(out), values
+
+
 def _rownum_bound(node: exp.Expression) -> int | None:
     def is_rownum(e: exp.Expression) -> bool:
         return isinstance(e, exp.Column) and not e.table and e.name.lower() == "rownum"
@@ -467,10 +616,18 @@ def _joins_on_own_id(on: exp.Expression | None, alias: str) -> bool:
 
 @dataclass
 class Page:
-    """One executed page: rows as tuples in ``Translation.columns`` order, and the query's total."""
+    """One executed page and the query's total: rows as tuples in ``Translation.columns`` order, or, when
+    ``json`` is true, one JSON text per item (``Translation.json_sql``)."""
 
     rows: list[tuple[Any, ...]]
     total: int
+    json: bool = False
+
+    def items_json(self) -> list[str]:
+        """Each item's JSON text (either kind of page)."""
+        if self.json:
+            return [row[0] for row in self.rows]
+        raise ValueError("not a JSON page")
 
 
 class SuiteQLRunner:
@@ -492,14 +649,23 @@ class SuiteQLRunner:
             self._counts.popitem(last=False)
         return total
 
-    def page(self, translation: Translation, limit: int, offset: int) -> Page:
-        """Count and page under one lock: call through ``store.run(runner.page, ...)`` or ``store.call``."""
+    def page(self, translation: Translation, limit: int, offset: int, as_json: bool = False) -> Page:
+        """Page and count under one lock: call through ``store.run(runner.page, ...)`` or ``store.call``.
+
+        A page shorter than ``limit`` gives the total itself (offset + its rows); only a full page, or
+        an empty one past offset 0, runs the count. ``as_json`` uses ``json_sql`` when there is one.
+        """
+        use_json = as_json and translation.json_sql is not None
+        sql = translation.json_sql if use_json else translation.page_sql
         try:
-            total = self._count(translation.count_sql)
-            rows = self.store.conn.execute(translation.page_sql, (limit, offset)).fetchall() if total else []
+            rows = self.store.conn.execute(sql, (limit, offset)).fetchall()  # type: ignore[arg-type]
+            if len(rows) < limit and (rows or offset == 0):
+                total = offset + len(rows)
+            else:
+                total = self._count(translation.count_sql)
         except sqlite3.Error as exc:
             raise search_error(f"{UNSUPPORTED} (sandbox: SQLite refused the query: {exc})") from exc
-        return Page(rows, total)
+        return Page(rows if total > offset else [], total, use_json)
 
 
 def render_items(columns: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -508,13 +674,7 @@ def render_items(columns: list[str], rows: list[tuple[Any, ...]]) -> list[dict[s
     for row in rows:
         item: dict[str, Any] = {"links": []}
         for name, value in zip(columns, row, strict=True):
-            if value is None:
-                continue
-            if type(value) is str:
-                item[name] = value
-            elif type(value) is float:
-                item[name] = str(int(value)) if value.is_integer() else repr(value)
-            else:
-                item[name] = str(value)
+            if value is not None:
+                item[name] = render_value(value)
         items.append(item)
     return items
