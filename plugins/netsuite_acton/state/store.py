@@ -83,13 +83,19 @@ def _engine(url: str) -> Engine:
 
 
 def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE, compiled once and executed with batches of parameter sets.
+
+    (A multi-VALUES statement per batch would be compiled again for every batch: most of the cost.)
+    """
     if not rows:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for chunk in _chunks(rows, 1000):
-        stmt = dialect.insert(table).values(list(chunk))
-        updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+    stmt = dialect.insert(table)
+    columns = set(rows[0])
+    updates = {name: stmt.excluded[name] for name in columns if name not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    for chunk in _chunks(rows, 10_000):
+        conn.execute(stmt, list(chunk))
 
 
 @dataclass
