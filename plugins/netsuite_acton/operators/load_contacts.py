@@ -43,17 +43,13 @@ class ActOnMergeOperator(SyncStepOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.acton import ActOnHook
         from netsuite_acton.sync.contract import LIST_NAME
-        from netsuite_acton.sync.report import RunReport
 
-        fwd = self.sync_config.forward
         dry_run = bool(param(context, "dry_run", False))
-        targets = target_lists(fwd.routed_lists, param(context, "lists"))
+        targets = target_lists(self.sync_config.forward.routed_lists, param(context, "lists"))
         staging = self.staging(context)
         staging.reset_step(REJECTED)
         hook = ActOnHook(acton_conn_id=self.acton_conn_id, state=self.state())
-        self._report = RunReport(dry_run=dry_run)
-        self._list_ids: dict[str, str] = {}
-        self._rejected_chunks = 0
+        loader = _ListLoader(hook, self.sync_config, staging, dry_run)
         buffers: dict[str, list[pd.DataFrame]] = {name: [] for name in targets}
         for chunk in staging.iter_chunks(CHANGED):
             for name, rows in chunk.groupby(LIST_NAME, sort=False):
@@ -61,44 +57,55 @@ class ActOnMergeOperator(SyncStepOperator):
                     continue
                 buffers[str(name)].append(rows)
                 if sum(len(part) for part in buffers[str(name)]) >= self.batch_rows:
-                    self._flush(hook, str(name), buffers, staging, dry_run)
+                    loader.load(str(name), buffers[str(name)])
+                    buffers[str(name)] = []
         for name in targets:
-            self._flush(hook, name, buffers, staging, dry_run)
-        self._report.calls = {"acton": hook.calls_made}
-        for line in self._report.summary_lines()[3:]:
+            loader.load(name, buffers[name])
+        loader.report.calls = {"acton": hook.calls_made}
+        for line in loader.report.summary_lines()[3:]:
             self.log.info("%s", line)
         return {
-            "report": self._report.to_dict(),
+            "report": loader.report.to_dict(),
             "loaded_lists": [] if dry_run else targets,
-            "list_ids": self._list_ids,
+            "list_ids": loader.list_ids,
             "rejected": str(staging.step(REJECTED)),
         }
 
-    def _flush(
-        self, hook: Any, name: str, buffers: dict[str, list[pd.DataFrame]], staging: Any, dry_run: bool
-    ) -> None:
+
+class _ListLoader:
+    """One load step's work: ensure each list once, merge batches, count, keep rejected rows."""
+
+    def __init__(self, hook: Any, config: Any, staging: Any, dry_run: bool) -> None:
+        from netsuite_acton.sync.report import RunReport
+
+        self.hook, self.config, self.staging, self.dry_run = hook, config, staging, dry_run
+        self.report = RunReport(dry_run=dry_run)
+        self.list_ids: dict[str, str] = {}
+        self._rejected_chunks = 0
+
+    def load(self, name: str, parts: list[pd.DataFrame]) -> None:
+        """Merge one batch of a list's rows (or, in a dry run, count them)."""
         import pandas as pd
 
         from netsuite_acton.sync.quarantine import merge_counts
 
-        if not buffers[name]:
+        if not parts:
             return
-        fwd = self.sync_config.forward
-        batch = pd.concat(buffers[name], ignore_index=True)
-        buffers[name] = []
-        if dry_run:
-            self._report.to_load = merge_counts(self._report.to_load, {f"would_load:{name}": len(batch)})
+        fwd = self.config.forward
+        batch = pd.concat(parts, ignore_index=True)
+        report = self.report
+        if self.dry_run:
+            report.to_load = merge_counts(report.to_load, {f"would_load:{name}": len(batch)})
             return
-        if name not in self._list_ids:
+        if name not in self.list_ids:
             # The list also gets the score column that Act-On's List Maintenance Program fills; uploads
             # leave it empty with putEmptyValues=N, so a merge never wipes a score.
-            headings = [*fwd.headings, self.sync_config.reverse.score_column]
+            headings = [*fwd.headings, self.config.reverse.score_column]
             folder = fwd.routing.folder or "NetSuite Sync"
-            self._list_ids[name] = hook.ensure_list(name, headings, folder=folder)
-        result = hook.merge_contacts(
-            self._list_ids[name], batch[fwd.headings], mode="UPSERT", email_heading=fwd.email_heading
+            self.list_ids[name] = self.hook.ensure_list(name, headings, folder=folder)
+        result = self.hook.merge_contacts(
+            self.list_ids[name], batch[fwd.headings], mode="UPSERT", email_heading=fwd.email_heading
         )
-        report = self._report
         report.loaded_appended = merge_counts(report.loaded_appended, {name: result.appended})
         report.loaded_updated = merge_counts(report.loaded_updated, {name: result.updated})
         if result.failed:
@@ -107,5 +114,5 @@ class ActOnMergeOperator(SyncStepOperator):
         if len(rejected):
             reasons = rejected["reason"].fillna("unknown").astype(str).value_counts().to_dict()
             report.rejected = merge_counts(report.rejected, {str(k): int(v) for k, v in reasons.items()})
-            staging.write_chunk(REJECTED, self._rejected_chunks, rejected.assign(list_name=name))
+            self.staging.write_chunk(REJECTED, self._rejected_chunks, rejected.assign(list_name=name))
             self._rejected_chunks += 1
