@@ -433,6 +433,8 @@ def test_ensure_list_returns_existing_after_checking_headings(
     )
     hook = make_hook(store)
     assert hook.ensure_list("Leads", ["E-mail Address", "First Name"]) == "l-0002"
+    reads = [c for c in fake.calls if c.request.url.split("?")[0].endswith("/api/1/list/l-0002")]
+    assert len(reads) == 1, "the list's headings are read once, not once per heading"
     with pytest.raises(ActOnError, match="Company"):
         hook.ensure_list("Leads", ["E-mail Address", "Company"])
 

@@ -441,7 +441,8 @@ class ActOnHook(HttpHook):
         found = self.find_list(name)
         if found is not None:
             list_id = str(found["id"])
-            missing = [h for h in headings if h not in set(self.list_headings(list_id))]
+            existing = set(self.list_headings(list_id))
+            missing = [h for h in headings if h not in existing]
             if missing:
                 raise ActOnError(
                     None,
