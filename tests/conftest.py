@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,18 @@ def postgres_url() -> str:
 def redis_url() -> str:
     require_service("Redis", "127.0.0.1", 6379)
     return "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (dropped afterwards), as a SQLAlchemy URL."""
+    from netsuite_acton.state import store as store_module
+    from tests.support.databases import postgres_databases
+
+    name = f"nas_test_{uuid.uuid4().hex[:10]}"
+    with postgres_databases(postgres_url, name):
+        url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        yield url
+        engine = store_module._ENGINES.pop(url, None)  # close the store's pool before the drop
+        if engine is not None:
+            engine.dispose()

@@ -30,12 +30,12 @@ from tests.support.airflow_stack import (
     compose_healthcheck_url,
     free_port,
     localize,
-    postgres_databases,
     redis_database,
     relocate,
     unique_name,
     wait_until,
 )
+from tests.support.databases import postgres_databases
 from tests.support.sandboxes import running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,6 @@ import sqlalchemy as sa
 
 from netsuite_acton.hooks.acton import ActOnError, ActOnHook
 from netsuite_acton.state import StateStore
-from netsuite_acton.state import store as store_module
 from netsuite_acton.state.schema import api_tokens
 from tests.support.sandboxes import connection_env, env, running
 
@@ -87,19 +85,7 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state.db'}"
         return
-    base = request.getfixturevalue("postgres_url")
-    name = f"nas_acton_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    engine = store_module._ENGINES.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield request.getfixturevalue("fresh_postgres_url")
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from netsuite_acton.state import StateStore
 from netsuite_acton.state.store import url_from_connection
@@ -19,19 +17,7 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[StateStore]:
     if request.param == "sqlite":
         yield StateStore(f"sqlite:///{tmp_path / 'state.db'}")
         return
-    base = request.getfixturevalue("postgres_url")
-    name = f"nas_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    yield StateStore(url)
-    from netsuite_acton.state import store as store_module
-
-    store_module._ENGINES.pop(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield StateStore(request.getfixturevalue("fresh_postgres_url"))
 
 
 def test_watermark_never_moves_backwards(store: StateStore) -> None:
