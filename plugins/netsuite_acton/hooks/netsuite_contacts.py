@@ -12,12 +12,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from netsuite_acton.hooks.suiteql import account_local_to_utc
-from netsuite_acton.sync.contract import CONTACT_COLUMNS
+from netsuite_acton.sync.contract import CONTACT_COLUMNS, TEXT_COLUMNS
 
-_TYPED = {"id", "company", "companyname", "stage", "isinactive", "datecreated", "lastmodifieddate"}
-
-#: Columns read as plain text (the contract's person fields; ids, flags and dates are typed apart).
-TEXT_COLUMNS = tuple(c for c in CONTACT_COLUMNS if c not in _TYPED)
 #: customer.searchstage → the stage the sync routes on.
 STAGES = {"customer": "CUSTOMER", "prospect": "PROSPECT", "lead": "LEAD"}
 
@@ -44,7 +40,7 @@ def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataF
     def column(name: str) -> list[Any]:
         return [item.get(name) for item in items]
 
-    data = {name: _strings(column(name)) for name in ("id", *TEXT_COLUMNS, "company", "companyname")}
+    data = {name: _strings(column(name)) for name in ("id", *TEXT_COLUMNS, "company")}
     data["stage"] = _stages(column("searchstage"))
     data["isinactive"] = pd.Series(
         [item.get("isinactive") in ("T", True, "true") for item in items], dtype=bool

@@ -39,17 +39,10 @@ STAGES: Final[tuple[str, ...]] = ("CUSTOMER", "PROSPECT", "LEAD")
 PHONE_COLUMNS: Final[tuple[str, ...]] = ("phone", "mobilephone", "officephone")
 NAME_COLUMNS: Final[tuple[str, ...]] = ("firstname", "middlename", "lastname")
 #: Free-text columns that may reach a CSV (everything except ids, flags and dates).
-TEXT_COLUMNS: Final[tuple[str, ...]] = (
-    "entityid",
-    "firstname",
-    "middlename",
-    "lastname",
-    "email",
-    "phone",
-    "mobilephone",
-    "officephone",
-    "title",
-    "companyname",
+TEXT_COLUMNS: Final[tuple[str, ...]] = tuple(
+    c
+    for c in CONTACT_COLUMNS
+    if c not in {"id", "company", "stage", "isinactive", "datecreated", "lastmodifieddate"}
 )
 
 #: Columns the steps add.
