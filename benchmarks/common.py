@@ -1,4 +1,4 @@
-"""Helpers for the benchmark scripts: peak-RSS sampling, and updating one section of docs/benchmarks.md."""
+"""Helpers for the benchmarks: CPU and peak-RSS sampling, updating one section of docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ _DOC_HEADER = (
     "# Benchmarks\n\nEach section is written by its script (`python -m benchmarks.<name>`); "
     "rerun the script to refresh it.\n"
 )
+
+
+def cpu_seconds(process: psutil.Process | None) -> float:
+    """User + system CPU seconds a process has used so far (0 when there is no process)."""
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 class RssSampler:

@@ -25,9 +25,9 @@ import numpy as np
 import psutil
 import requests
 
-from benchmarks.common import RssSampler, update_doc_section
+from benchmarks.common import RssSampler, cpu_seconds, update_doc_section
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from sandbox.launcher import SandboxProcess
+from sandbox.launcher import SandboxProcess, sandbox_connection
 
 CONN_ID = "netsuite_bench"
 DOC_KEY = "netsuite-extract"
@@ -95,16 +95,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def use_connection(base_url: str, max_concurrency: int) -> None:
     """Point ``netsuite_bench`` at the sandbox's ready-made connection with the wanted concurrency."""
-    conn = requests.get(f"{base_url}/_sandbox/connection", timeout=30).json()
-    extra = conn.get("extra") or {}
-    extra = json.loads(extra) if isinstance(extra, str) else extra
-    conn["extra"] = {**extra, "max_concurrency": max_concurrency}
+    conn = sandbox_connection(base_url)
+    conn["extra"] = {**conn["extra"], "max_concurrency": max_concurrency}
     os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
 
 
 def measure(

@@ -35,8 +35,8 @@ from typing import Any
 import psutil
 import requests
 
-from benchmarks.common import ROOT, update_doc_section
-from sandbox.launcher import SandboxProcess
+from benchmarks.common import ROOT, cpu_seconds, update_doc_section
+from sandbox.launcher import SandboxProcess, sandbox_connection
 
 DAG_ID = "netsuite_contacts_to_acton"
 DOC_KEY = "forward-dag"
@@ -181,16 +181,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def sandbox_connection(base_url: str) -> dict[str, Any]:
-    """The ready-made Airflow connection a sandbox serves (AIRFLOW_CONN_* takes it as JSON)."""
-    return requests.get(f"{base_url}/_sandbox/connection", timeout=30).json()
-
-
 def calls_per_second(conn: dict[str, Any]) -> float:
     """The Act-On hook's client-side rate on this connection (the hook's default is 4)."""
-    extra = conn.get("extra") or {}
-    extra = json.loads(extra) if isinstance(extra, str) else extra
-    return float(extra.get("calls_per_second") or 4)
+    return float(conn["extra"].get("calls_per_second") or 4)
 
 
 def parse_db_time(value: Any) -> datetime | None:
@@ -272,8 +265,7 @@ def growth_figures(staging_root: Path, run_id: str) -> dict[str, Any]:
 def cpu_of(proc: subprocess.Popen[str] | None) -> float:
     if proc is None or proc.poll() is not None:
         return 0.0
-    times = psutil.Process(proc.pid).cpu_times()
-    return times.user + times.system
+    return cpu_seconds(psutil.Process(proc.pid))
 
 
 def run_size(contacts: int, args: argparse.Namespace, airflow_home: Path) -> Outcome:

@@ -29,7 +29,7 @@ from benchmarks.common import RssSampler, update_doc_section
 from netsuite_acton.hooks.acton import ActOnHook, MergeResult
 from netsuite_acton.hooks.acton_csv import split_csv
 from netsuite_acton.state import StateStore
-from sandbox.launcher import SandboxProcess
+from sandbox.launcher import SandboxProcess, sandbox_connection
 
 CONN_ID = "acton_bench"
 DOC_KEY = "acton-load"
@@ -93,7 +93,7 @@ def make_contacts(count: int, seed: int = 7) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> Outcome:
     sandbox_args = ["--latency-ms", str(args.latency_ms), "--job-seconds", str(args.job_seconds)]
     with SandboxProcess("sandbox.acton", sandbox_args) as sandbox, tempfile.TemporaryDirectory() as tmp:
-        conn = requests.get(f"{sandbox.base_url}/_sandbox/connection", timeout=10).json()
+        conn = sandbox_connection(sandbox.base_url)
         os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
         started = time.perf_counter()
         frame = make_contacts(args.contacts)

@@ -36,13 +36,13 @@ import pandas as pd
 import psutil
 import requests
 
-from benchmarks.common import RssSampler, update_doc_section
+from benchmarks.common import RssSampler, cpu_seconds, update_doc_section
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.operators.push_scores import field_value
 from netsuite_acton.state import StateStore
 from netsuite_acton.sync.contract import CONTACT_RECORD
 from netsuite_acton.sync.scores import diff_scores, pushed_records
-from sandbox.launcher import SandboxProcess
+from sandbox.launcher import SandboxProcess, sandbox_connection
 
 CONN_ID = "netsuite_default"
 DOC_KEY = "netsuite-push"
@@ -148,15 +148,8 @@ def admin(base_url: str, method: str, route: str, **kwargs: Any) -> Any:
 
 def use_connection(base_url: str) -> None:
     """``AIRFLOW_CONN_NETSUITE_DEFAULT`` = the sandbox's ready-made connection (its whole budget)."""
-    conn = admin(base_url, "GET", "connection")
+    conn = sandbox_connection(base_url)
     os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
-
-
-def cpu_seconds(process: psutil.Process | None) -> float:
-    if process is None:
-        return 0.0
-    times = process.cpu_times()
-    return times.user + times.system
 
 
 def current_scores(hook: NetSuiteHook, count: int) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,11 +13,27 @@ import time
 from collections import deque
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+import requests
 
 from sandbox.server import READY_MARKER
 
 _READY = re.compile(rf"{READY_MARKER} (?P<url>https?://\S+)")
 _ROOT = Path(__file__).resolve().parent.parent
+
+
+def sandbox_connection(base_url: str, **params: str) -> dict[str, Any]:
+    """The ready-made Airflow connection a sandbox serves (``auth="m2m"`` for NetSuite's M2M variant).
+
+    ``extra`` comes back as a dict; ``json.dumps`` of the result is what ``AIRFLOW_CONN_*`` takes.
+    """
+    response = requests.get(f"{base_url}/_sandbox/connection", params=params or None, timeout=30)
+    response.raise_for_status()
+    conn = response.json()
+    if isinstance(conn.get("extra"), str):
+        conn["extra"] = json.loads(conn["extra"])
+    return conn
 
 
 class SandboxProcess:

@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from sandbox.launcher import SandboxProcess
+from sandbox.launcher import SandboxProcess, sandbox_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 FORWARD, REVERSE = "netsuite_contacts_to_acton", "acton_scores_to_netsuite"
@@ -131,7 +131,7 @@ def show_scores(netsuite: str, home: Path) -> None:
 
 def connection_json(base_url: str) -> str:
     """The ready-made Airflow connection a sandbox serves, as AIRFLOW_CONN_* wants it."""
-    return json.dumps(requests.get(f"{base_url}/_sandbox/connection", timeout=30).json())
+    return json.dumps(sandbox_connection(base_url))
 
 
 def main(argv: list[str] | None = None) -> int:

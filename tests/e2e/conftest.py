@@ -21,7 +21,7 @@ import requests
 from netsuite_acton.state import StateStore
 from sandbox.launcher import SandboxProcess
 from scripts.run_dag import run_dag
-from tests.support.sandboxes import env
+from tests.support.sandboxes import connection_env, env
 
 CONTACTS = 1500
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,12 +95,8 @@ def sync_env(
     requests.post(f"{netsuite.base_url}/_sandbox/config", json={"mutator_per_second": 0}, timeout=30)
     requests.post(f"{acton.base_url}/_sandbox/reset", json={"data": True}, timeout=30).raise_for_status()
     connections = {
-        "AIRFLOW_CONN_NETSUITE_DEFAULT": json.dumps(
-            requests.get(f"{netsuite.base_url}/_sandbox/connection", timeout=30).json()
-        ),
-        "AIRFLOW_CONN_ACTON_DEFAULT": json.dumps(
-            requests.get(f"{acton.base_url}/_sandbox/connection", timeout=30).json()
-        ),
+        **connection_env("netsuite_default", netsuite.base_url),
+        **connection_env("acton_default", acton.base_url),
         "AIRFLOW_CONN_NETSUITE_ACTON_STATE": json.dumps(
             {"conn_type": "sqlite", "host": str(tmp_path / "state.db")}
         ),

@@ -10,7 +10,6 @@ succeed too.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import time
@@ -36,7 +35,7 @@ from tests.support.airflow_stack import (
     wait_until,
 )
 from tests.support.databases import postgres_databases
-from tests.support.sandboxes import running
+from tests.support.sandboxes import connection_env, running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
 
@@ -51,11 +50,6 @@ NEVER = "0 0 29 2 *"
 ROOT = Path(__file__).resolve().parents[2]
 #: Lists the forward DAG routes to: what the Act-On sandbox must hold afterwards.
 ROUTED_LISTS = set(load_config(ROOT / "include" / "sync.yaml").forward.routed_lists)
-
-
-def sandbox_connection(base_url: str) -> str:
-    """The sandbox's ready-made Airflow connection, as ``AIRFLOW_CONN_*`` JSON."""
-    return json.dumps(requests.get(f"{base_url}/_sandbox/connection", timeout=10).json())
 
 
 def base_environment() -> dict[str, str]:
@@ -108,8 +102,8 @@ def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[A
             # one manual forward run and the reverse run its Asset events trigger.
             "NETSUITE_ACTON_FORWARD_SCHEDULE": NEVER,
             "NETSUITE_ACTON_REVERSE_CRON": NEVER,
-            "AIRFLOW_CONN_NETSUITE_DEFAULT": sandbox_connection(netsuite.base_url),
-            "AIRFLOW_CONN_ACTON_DEFAULT": sandbox_connection(acton.base_url),
+            **connection_env("netsuite_default", netsuite.base_url),
+            **connection_env("acton_default", acton.base_url),
             "PYTHONUNBUFFERED": "1",
         }
         Path(env["AIRFLOW_HOME"]).mkdir()

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import requests
 
+from sandbox.launcher import sandbox_connection
 from tests.e2e.conftest import SyncEnv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -107,8 +108,8 @@ def test_full_sync_rerun_and_incremental(sync_env: SyncEnv, capfd: pytest.Captur
     )
     logged = {m.lower() for m in _EMAILISH.findall(out.out + out.err)}
     assert not logged & _extracted_emails(sync_env)
-    connection = requests.get(f"{sync_env.netsuite}/_sandbox/connection", timeout=10).json()["extra"]
-    acton = requests.get(f"{sync_env.acton}/_sandbox/connection", timeout=10).json()
+    connection = sandbox_connection(sync_env.netsuite)["extra"]
+    acton = sandbox_connection(sync_env.acton)
     secrets = [connection["consumer_secret"], connection["token_secret"], acton["password"]]
     secrets.append(acton["extra"]["client_secret"])
     for secret in secrets:

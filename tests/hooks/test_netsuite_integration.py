@@ -17,6 +17,7 @@ from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError
 from netsuite_acton.hooks.retries import RetryPolicy
 from sandbox.launcher import SandboxProcess
+from sandbox.launcher import sandbox_connection as launcher_connection
 from tests.support.sandboxes import env, running
 
 pytestmark = pytest.mark.integration
@@ -48,11 +49,7 @@ def configure(sandbox: SandboxProcess, **changes: object) -> None:
 
 
 def sandbox_connection(sandbox: SandboxProcess, auth: str = "tba") -> dict:
-    params = {"auth": auth} if auth != "tba" else {}
-    conn = admin(sandbox, "GET", "connection", params=params).json()
-    if isinstance(conn.get("extra"), str):
-        conn["extra"] = json.loads(conn["extra"])
-    return conn
+    return launcher_connection(sandbox.base_url, **({"auth": auth} if auth != "tba" else {}))
 
 
 @contextmanager

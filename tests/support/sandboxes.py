@@ -7,9 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import requests
-
-from sandbox.launcher import SandboxProcess
+from sandbox.launcher import SandboxProcess, sandbox_connection
 
 
 @contextmanager
@@ -20,7 +18,7 @@ def running(module: str, *args: str) -> Iterator[SandboxProcess]:
 
 def connection_env(conn_id: str, base_url: str) -> dict[str, str]:
     """``AIRFLOW_CONN_<ID>`` for the ready-made connection the sandbox serves at ``/_sandbox/connection``."""
-    conn = requests.get(f"{base_url}/_sandbox/connection", timeout=10).json()
+    conn = sandbox_connection(base_url)
     return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)}
 
 
