@@ -6,7 +6,7 @@ import os
 
 from airflow.sdk import DAG, Param
 
-from netsuite_acton.assets import acton_list_asset
+from netsuite_acton.assets import ACTON_LISTS_WRITTEN
 from netsuite_acton.dag_settings import config_path, dag_kwargs, step_kwargs
 from netsuite_acton.operators.commit_contacts import CommitContactsOperator
 from netsuite_acton.operators.diff_contacts import DiffContactsOperator
@@ -90,7 +90,7 @@ with DAG(
     load = ActOnMergeOperator(
         task_id="load",
         pool="acton_api",
-        outlets=[acton_list_asset(name) for name in CONFIG.forward.routed_lists],
+        outlets=[ACTON_LISTS_WRITTEN],
         **common,
     )
     commit = CommitContactsOperator(task_id="commit", **common)

@@ -36,6 +36,21 @@ class FakeTI:
         return self.xcoms.get(task_ids)
 
 
+class FakeOutletEvents(dict):
+    """``context["outlet_events"]``: per outlet (an Asset alias), the Assets an operator added events for."""
+
+    class _Accessor:
+        def __init__(self) -> None:
+            self.added: list[Any] = []
+
+        def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
+            self.added.append(asset)
+
+    def __missing__(self, key: Any) -> FakeOutletEvents._Accessor:
+        self[key] = accessor = self._Accessor()
+        return accessor
+
+
 @pytest.fixture(scope="session")
 def config() -> SyncConfig:
     return load_config(SYNC_YAML)
@@ -67,6 +82,7 @@ def make_context() -> Callable[..., dict[str, Any]]:
             "run_id": run_id,
             "params": dict(params or {}),
             "ti": FakeTI(xcoms),
+            "outlet_events": FakeOutletEvents(),
             "dag_run": SimpleNamespace(start_date=start_date or datetime(2026, 3, 1, 10, 0, tzinfo=UTC)),
         }
 

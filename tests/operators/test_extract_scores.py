@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from netsuite_acton.hooks.acton_errors import ActOnHeadingsMismatchError
 from netsuite_acton.operators.extract_scores import SCORES, ActOnScoresExtractOperator
 from tests.operators.conftest import REVERSE_DAG
 
@@ -83,5 +84,5 @@ def test_lists_param_limits_the_download(hook, store, staging_root, make_context
 
 def test_list_without_the_score_column_fails_with_the_fix(hook, store, staging_root, make_context) -> None:
     hook.lists["NetSuite Leads"] = [pd.DataFrame({EMAIL: ["a@x.com"]})]
-    with pytest.raises(KeyError, match=r"reverse\.score_column"):
+    with pytest.raises(ActOnHeadingsMismatchError, match=r"reverse\.score_column"):
         _run(staging_root, make_context)

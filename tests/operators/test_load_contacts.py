@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -131,6 +132,17 @@ def test_merges_each_list_once_with_the_mapped_headings_only(hook, store, seeded
     assert out["list_ids"] == {"NetSuite Customers": "l-1", "NetSuite Leads": "l-2"}
     assert out["report"]["loaded_appended"] == {"NetSuite Customers": 1, "NetSuite Leads": 2}
     assert out["report"]["calls"] == {"acton": 4}
+    assert out["written_lists"] == ["NetSuite Customers", "NetSuite Leads"]
+    assert _events(context) == ["NetSuite Customers", "NetSuite Leads"]
+
+
+def _events(context: dict[str, Any]) -> list[str]:
+    """The lists the task announced an Asset event for (through the alias), by list name."""
+    from netsuite_acton.assets import ACTON_LISTS_WRITTEN
+
+    return [
+        unquote(asset.uri.rsplit("/", 1)[1]) for asset in context["outlet_events"][ACTON_LISTS_WRITTEN].added
+    ]
 
 
 def test_dry_run_makes_no_write_call(hook, store, seeded, staging_root):
@@ -143,6 +155,8 @@ def test_dry_run_makes_no_write_call(hook, store, seeded, staging_root):
     assert out["report"]["dry_run"] is True
     assert out["report"]["to_load"] == {"would_load:NetSuite Leads": 2, "would_load:NetSuite Customers": 1}
     assert out["report"]["loaded_appended"] == {}
+    assert out["written_lists"] == []
+    assert _events(context) == [], "a dry run must not start the reverse DAG"
 
 
 def test_rejected_rows_are_written_and_counted(hook, store, seeded, staging_root):
@@ -166,6 +180,16 @@ def test_lists_param_limits_the_write(hook, store, seeded, staging_root):
     assert [name for name, _, _ in fake.ensured] == ["NetSuite Customers"]
     assert len(fake.merges) == 1
     assert out["loaded_lists"] == ["NetSuite Customers"]
+    assert _events(context) == ["NetSuite Customers"]
+
+
+def test_lists_with_nothing_to_send_get_no_event(hook, store, make_context, staging_root, staging_for):
+    context = make_context()
+    staging_for(context).reset_step(CHANGED)
+    out = _op(staging_root).execute(context)
+    assert out["loaded_lists"] == ROUTED, "every list was processed: the watermark may move"
+    assert out["written_lists"] == []
+    assert _events(context) == []
 
 
 def test_unknown_list_param_fails_before_any_call(hook, store, seeded, staging_root):

@@ -4,9 +4,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException
 
-from netsuite_acton.operators.report import RunReportOperator
+from netsuite_acton.operators.report import RunFailedError, RunReportOperator
 from netsuite_acton.sync.report import RunReport
 from tests.operators.conftest import REVERSE_DAG
 
@@ -73,7 +72,7 @@ def test_missing_xcom_fails_naming_the_first_failed_step(make_context, staging_f
     for step in ("transform", "diff", "load", "commit"):
         del xcoms[step]
     context = make_context(xcoms=xcoms)
-    with pytest.raises(AirflowException) as failed:
+    with pytest.raises(RunFailedError) as failed:
         _forward(staging_root).execute(context)
     message = str(failed.value)
     assert "step 'transform' failed" in message
@@ -87,7 +86,7 @@ def test_missing_xcom_fails_naming_the_first_failed_step(make_context, staging_f
 def test_last_step_missing_alone(make_context, staging_root) -> None:
     xcoms = _forward_xcoms()
     del xcoms["commit"]
-    with pytest.raises(AirflowException, match=r"step 'commit' failed$"):
+    with pytest.raises(RunFailedError, match=r"step 'commit' failed$"):
         _forward(staging_root).execute(make_context(xcoms=xcoms))
 
 
@@ -117,7 +116,7 @@ def _reverse_xcoms(attempted: int, failed: int) -> dict[str, Any]:
 def test_push_failure_rate_threshold(make_context, staging_root, attempted, failed, params, fails) -> None:
     context = make_context(xcoms=_reverse_xcoms(attempted, failed), params=params, dag_id=REVERSE_DAG)
     if fails:
-        with pytest.raises(AirflowException, match=f"{failed} of {attempted} NetSuite writes failed"):
+        with pytest.raises(RunFailedError, match=f"{failed} of {attempted} NetSuite writes failed"):
             _reverse(staging_root).execute(context)
     else:
         out = _reverse(staging_root).execute(context)
@@ -133,5 +132,5 @@ def test_failure_rate_is_not_checked_for_forward_runs(make_context, staging_root
 
 def test_reverse_run_that_failed_at_preflight(make_context, staging_root) -> None:
     context = make_context(xcoms={}, dag_id=REVERSE_DAG)
-    with pytest.raises(AirflowException, match="step 'preflight' failed"):
+    with pytest.raises(RunFailedError, match="step 'preflight' failed"):
         _reverse(staging_root).execute(context)

@@ -30,6 +30,48 @@ def test_watermark_never_moves_backwards(store: StateStore) -> None:
     assert store.get_watermark("contacts") is None
 
 
+def test_a_stale_read_cannot_rewind_the_watermark(store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that read the mark before another raised it must not lower it: the check is in the SQL."""
+    later = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert store.set_watermark("contacts", later, run_id="r2") is True
+    monkeypatch.setattr(StateStore, "get_watermark", lambda self, name: None)  # what the slow writer saw
+    assert store.set_watermark("contacts", later - timedelta(hours=1), run_id="r1") is False
+    monkeypatch.undo()
+    assert store.get_watermark("contacts") == later
+
+
+def test_watermark_is_kept_in_utc(store: StateStore) -> None:
+    from zoneinfo import ZoneInfo
+
+    eight_am_la = datetime(2026, 3, 1, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # 16:00 UTC
+    store.set_watermark("contacts", eight_am_la)
+    assert store.set_watermark("contacts", datetime(2026, 3, 1, 15, 0, tzinfo=UTC)) is False
+    assert store.get_watermark("contacts") == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+
+
+def _write_marks(url: str, values: list[str]) -> None:
+    store = StateStore(url)
+    for value in values:
+        store.set_watermark("race", datetime.fromisoformat(value), run_id=value)
+
+
+def test_two_writers_at_once_leave_the_highest_mark(store: StateStore) -> None:
+    """Two processes write interleaved marks in opposite orders; the mark ends at the maximum."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    marks = [(base + timedelta(minutes=i)).isoformat() for i in range(200)]
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_write_marks, args=(store.url, marks[0::2])),
+        ctx.Process(target=_write_marks, args=(store.url, marks[1::2][::-1])),
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(120)
+        assert proc.exitcode == 0
+    assert store.get_watermark("race") == datetime.fromisoformat(marks[-1])
+
+
 def test_loaded_rows_are_upserts(store: StateStore) -> None:
     row = {"email": "a@example.com", "list_name": "L", "row_hash": "h1", "netsuite_id": "1"}
     store.record_loaded([row])

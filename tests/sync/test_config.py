@@ -33,6 +33,7 @@ def test_project_yaml_loads(config) -> None:
     ]
     assert config.reverse_lists == fwd.routed_lists
     assert config.reverse.score_range == (0.0, 100.0)
+    assert fwd.invalid_phones == "keep"
     assert config.expectations.contacts.is_absolute()
     assert config.expectations.contacts.exists()
     assert config.expectations.scores.exists()
@@ -70,6 +71,14 @@ def test_email_heading_must_be_mapped_to_email(raw) -> None:
     assert "must map the 'email' column" in _error(raw)
 
 
+@pytest.mark.parametrize("policy", ["keep", "blank"])
+def test_invalid_phones_policy(raw, policy) -> None:
+    raw["forward"]["invalid_phones"] = policy
+    assert parse_config(raw).forward.invalid_phones == policy
+    del raw["forward"]["invalid_phones"]
+    assert parse_config(raw).forward.invalid_phones == "keep"  # nothing a user typed is thrown away
+
+
 def test_missing_required_key(raw) -> None:
     del raw["forward"]["routing"]
     assert "forward.routing: required key is missing" in _error(raw)
@@ -80,6 +89,11 @@ def test_missing_required_key(raw) -> None:
     [
         (("forward", "reject_rate_threshold"), 1.5, "forward.reject_rate_threshold"),
         (("forward", "default_phone_region"), "XX", "not a region phonenumbers knows"),
+        (
+            ("forward", "invalid_phones"),
+            "Keep",
+            "forward.invalid_phones: Input should be 'keep' or 'blank' (got 'Keep')",
+        ),
         (("reverse", "score_range"), [100, 0], "low < high"),
         (("reverse", "contact_field"), "acton_score", "starting with 'custentity'"),
         (("reverse", "lists"), [], "non-empty list"),

@@ -32,7 +32,13 @@ from requests.adapters import HTTPAdapter
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from netsuite_acton.hooks.acton_csv import header_csv, split_csv
-from netsuite_acton.hooks.acton_errors import ActOnAmbiguousError, ActOnError, ActOnRetriableError
+from netsuite_acton.hooks.acton_errors import (
+    ActOnAmbiguousError,
+    ActOnError,
+    ActOnHeadingsMismatchError,
+    ActOnQuotaExhaustedError,
+    ActOnRetriableError,
+)
 from netsuite_acton.hooks.acton_settings import ActOnSettings, base_url
 from netsuite_acton.hooks.acton_tokens import (
     Grant,
@@ -223,7 +229,7 @@ class ActOnHook(HttpHook):
             return
         code, message = self._error_fields(response)
         if response.status_code == 429 and _DAILY_QUOTA_RE.search(message):
-            raise ActOnError(429, "DAILY_QUOTA", message)
+            raise ActOnQuotaExhaustedError(message)
         if response.status_code in RETRIABLE_STATUS:
             raise ActOnRetriableError(
                 response.status_code,
@@ -444,10 +450,8 @@ class ActOnHook(HttpHook):
             existing = set(self.list_headings(list_id))
             missing = [h for h in headings if h not in existing]
             if missing:
-                raise ActOnError(
-                    None,
-                    "HEADINGS_MISMATCH",
-                    f"list {list_id} lacks the heading(s) {missing}; add them in Act-On",
+                raise ActOnHeadingsMismatchError(
+                    f"list {list_id} lacks the heading(s) {missing}; add them in Act-On"
                 )
             return list_id
         return self._create_list(name, list(headings), folder)
@@ -558,16 +562,14 @@ class ActOnHook(HttpHook):
         list_headings = self.list_headings(list_id)
         unknown = [str(c) for c in frame.columns if c not in list_headings]
         if unknown:
-            raise ActOnError(None, "HEADINGS_MISMATCH", f"list {list_id} has no heading(s) {unknown}")
+            raise ActOnHeadingsMismatchError(f"list {list_id} has no heading(s) {unknown}")
         missing = [h for h in list_headings if h not in frame.columns]
         if not missing:
             return [str(c) for c in frame.columns]
         if put_empty_values:
-            raise ActOnError(
-                None,
-                "HEADINGS_MISMATCH",
+            raise ActOnHeadingsMismatchError(
                 f"the frame lacks list {list_id}'s heading(s) {missing}; "
-                "with put_empty_values they would be wiped",
+                "with put_empty_values they would be wiped"
             )
         self.log.info(
             "List %s has %d heading(s) the frame lacks; sent empty, left unchanged", list_id, len(missing)

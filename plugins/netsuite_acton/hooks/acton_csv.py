@@ -22,7 +22,7 @@ _ENCODING = "utf-8"
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells that a spreadsheet would run as a formula.
 
-    The same rule as the sync step (``sync.cleaning.neutralise_csv_injection``: idempotent, E.164 phone
+    The same rule as the sync step (``sync.cleaning.neutralise_csv_injection``: idempotent, phone-shaped
     numbers left alone), applied again here so the hook is safe for any caller. Numeric columns are not
     text and are left alone.
     """

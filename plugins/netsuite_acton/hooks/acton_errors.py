@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.hooks.retries import ApiError, RetriableHTTPError
 
 
@@ -18,3 +21,25 @@ class ActOnRetriableError(RetriableHTTPError, ActOnError):
 
 class ActOnAmbiguousError(ActOnError):
     """A non-idempotent call failed in a way that leaves unknown whether Act-On applied it."""
+
+
+class ActOnHeadingsMismatchError(ActOnError, PermanentSyncError):
+    """A list's headings do not match the mapping: a person must change the list or the YAML."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(None, "HEADINGS_MISMATCH", detail)
+
+
+class ActOnQuotaExhaustedError(ActOnError, PermanentSyncError):
+    """Act-On's daily call quota is spent: nothing succeeds before it resets at the next UTC midnight."""
+
+    def __init__(self, detail: str, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        self.resets_at = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+        hours, rest = divmod(int((self.resets_at - now).total_seconds()), 3600)
+        super().__init__(
+            429,
+            "DAILY_QUOTA",
+            f"{detail}; the quota resets at {self.resets_at:%Y-%m-%d %H:%M} UTC "
+            f"(in {hours}h{rest // 60:02d}m): retrying before then only fails again",
+        )

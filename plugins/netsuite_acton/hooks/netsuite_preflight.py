@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError
 from netsuite_acton.hooks.suiteql import load_template, render, sql_identifier, sql_int, watermark_literal
 
@@ -28,8 +29,8 @@ class PreflightCheck:
     detail: str = ""
 
 
-class NetSuitePreflightError(Exception):
-    """Preflight found problems; the message lists every one of them."""
+class NetSuitePreflightError(PermanentSyncError):
+    """Preflight found problems (a missing field, a missing privilege); the message lists every one."""
 
 
 @dataclass

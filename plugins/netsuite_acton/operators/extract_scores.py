@@ -32,6 +32,7 @@ class ActOnScoresExtractOperator(SyncStepOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.acton import ActOnHook
+        from netsuite_acton.hooks.acton_errors import ActOnHeadingsMismatchError
         from netsuite_acton.operators.staging import ChunkWriter
         from netsuite_acton.sync.report import RunReport
 
@@ -57,7 +58,7 @@ class ActOnScoresExtractOperator(SyncStepOperator):
             pages = hook.download_list(str(found["id"]), fields=[email, score], modified_after=modified_after)
             for page in pages:
                 if score not in page:
-                    raise KeyError(
+                    raise ActOnHeadingsMismatchError(
                         f"Act-On list {name!r} has no column {score!r}: set reverse.score_column in the "
                         "sync configuration to the list's score heading"
                     )

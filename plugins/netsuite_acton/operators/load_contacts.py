@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from netsuite_acton.errors import InvalidParamError
 from netsuite_acton.operators.base import SyncStepOperator, param
 from netsuite_acton.operators.diff_contacts import CHANGED
 
@@ -20,7 +21,9 @@ def target_lists(routed: list[str], only: list[str] | None) -> list[str]:
         return list(routed)
     unknown = sorted(set(only) - set(routed))
     if unknown:
-        raise ValueError(f"lists {unknown} are not routed in the sync configuration (routed: {routed})")
+        raise InvalidParamError(
+            f"lists {unknown} are not routed in the sync configuration (routed: {routed})"
+        )
     return [name for name in routed if name in only]
 
 
@@ -64,12 +67,24 @@ class ActOnMergeOperator(SyncStepOperator):
         loader.report.calls = {"acton": hook.calls_made}
         for line in loader.report.summary_lines()[3:]:
             self.log.info("%s", line)
+        written = [name for name in targets if name in loader.list_ids]
+        self._announce(context, written)
         return {
             "report": loader.report.to_dict(),
             "loaded_lists": [] if dry_run else targets,
+            "written_lists": written,
             "list_ids": loader.list_ids,
             "rejected": str(staging.step(REJECTED)),
         }
+
+    def _announce(self, context: Context, written: list[str]) -> None:
+        """An Asset event for each list written in this run (none in a dry run), through the alias."""
+        from netsuite_acton.assets import ACTON_LISTS_WRITTEN, acton_list_asset
+
+        events = context["outlet_events"][ACTON_LISTS_WRITTEN]
+        for name in written:
+            events.add(acton_list_asset(name))
+        self.log.info("Asset events for the lists written: %s", written or "none")
 
 
 class _ListLoader:

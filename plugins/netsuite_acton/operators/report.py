@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowException
-
+from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.operators.base import SyncStepOperator, param
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+
+class RunFailedError(PermanentSyncError):
+    """The run failed (a step failed, or too many writes were refused): the report says why."""
 
 
 class RunReportOperator(SyncStepOperator):
@@ -68,7 +71,7 @@ class RunReportOperator(SyncStepOperator):
         if report["problems"]:
             for problem in report["problems"]:
                 self.log.error("%s", problem)
-            raise AirflowException("Run failed: " + "; ".join(report["problems"]))
+            raise RunFailedError("Run failed: " + "; ".join(report["problems"]))
         self.log.info("Report written to %s", report["path"])
         return report
 

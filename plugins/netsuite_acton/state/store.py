@@ -82,6 +82,12 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, with ``on_conflict_do_update`` (PostgreSQL and SQLite alike)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
     """INSERT ... ON CONFLICT DO UPDATE, compiled once and executed with batches of parameter sets.
 
@@ -89,8 +95,7 @@ def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys:
     """
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
+    stmt = _insert(conn, table)
     columns = set(rows[0])
     updates = {name: stmt.excluded[name] for name in columns if name not in keys}
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
@@ -133,13 +138,11 @@ class StateStore:
     def from_airflow(cls, conn_id: str = DEFAULT_CONN_ID) -> StateStore:
         """The store named by an Airflow connection; the SQLite default when the connection does not exist."""
         from airflow.sdk import BaseHook
-        from airflow.sdk.exceptions import AirflowRuntimeError
+        from airflow.sdk.exceptions import AirflowNotFoundException
 
         try:
             conn = BaseHook.get_connection(conn_id)
-        except (AirflowRuntimeError, LookupError, KeyError) as exc:
-            if "not defined" not in str(exc).lower() and "not found" not in str(exc).lower():
-                raise
+        except AirflowNotFoundException:  # what the Task SDK raises, in a task and in a plain process
             return cls()
         return cls(url_from_connection(conn))
 
@@ -151,18 +154,26 @@ class StateStore:
             ).scalar_one_or_none()
         return _utc(value)
 
-    def set_watermark(self, name: str, value: datetime, run_id: str | None = None) -> None:
-        """Set the mark; it never moves backwards (a late rerun of an old run cannot rewind it)."""
-        current = self.get_watermark(name)
-        if current is not None and current >= value:
-            return
+    def set_watermark(self, name: str, value: datetime, run_id: str | None = None) -> bool:
+        """Raise the mark to ``value``; it never moves backwards. True when it moved.
+
+        One statement (an upsert whose update only applies to a lower value), so two writers at once (a
+        late rerun of an old run, a backfill) can never rewind it between a read and a write.
+        """
+        table = schema.watermarks
+        value = _utc(value)  # SQLite compares the stored text: every mark must be in UTC
         with self.engine.begin() as conn:
-            _upsert(
-                conn,
-                schema.watermarks,
-                [{"name": name, "value": value, "updated_at": _now(), "run_id": run_id}],
-                ["name"],
+            stmt = _insert(conn, table).values(name=name, value=value, updated_at=_now(), run_id=run_id)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.name],
+                set_={
+                    "value": stmt.excluded.value,
+                    "updated_at": stmt.excluded.updated_at,
+                    "run_id": stmt.excluded.run_id,
+                },
+                where=table.c.value < stmt.excluded.value,
             )
+            return conn.execute(stmt).rowcount > 0
 
     def reset_watermark(self, name: str) -> None:
         with self.engine.begin() as conn:
@@ -251,8 +262,7 @@ class StateStore:
         with self.engine.begin() as conn:
             exists = conn.execute(sa.select(table.c.name).where(table.c.name == name)).first()
             if exists is None:
-                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-                conn.execute(dialect.insert(table).values(name=name, lock_version=0).on_conflict_do_nothing())
+                conn.execute(_insert(conn, table).values(name=name, lock_version=0).on_conflict_do_nothing())
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(table).where(table.c.name == name).values(lock_version=table.c.lock_version + 1)

@@ -1,9 +1,9 @@
 """Transform step: make NetSuite contacts fit for Act-On, vectorised, one chunk at a time.
 
 Every change is either harmless normalisation (whitespace, case of emails, E.164 phones) or counted
-(unparseable phones, truncated cells, neutralised formulas, skipped inactive contacts), and a row is only
-removed with a quarantine reason: nothing disappears silently. Expensive per-value work (email-validator,
-phonenumbers) runs once per distinct value in the chunk, not once per row.
+(phones kept as typed or blanked, truncated cells, neutralised formulas, skipped inactive contacts), and a
+row is only removed with a quarantine reason: nothing disappears silently. Expensive per-value work
+(email-validator, phonenumbers) runs once per distinct value in the chunk, not once per row.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from netsuite_acton.sync.config import ForwardConfig
+from netsuite_acton.sync.config import ForwardConfig, InvalidPhones
 from netsuite_acton.sync.contract import PHONE_COLUMNS, TEXT_COLUMNS
 from netsuite_acton.sync.quarantine import join_reasons, split_by_reasons
 
@@ -24,8 +24,11 @@ from netsuite_acton.sync.quarantine import join_reasons, split_by_reasons
 _CONTROL: Final = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\ufeff]+"
 #: First characters that make Excel, LibreOffice or Sheets evaluate a cell as a formula (OWASP).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-#: An E.164 number starts with "+" but cannot carry a formula; prefixing it would corrupt every phone.
-_E164: Final = r"\+[1-9]\d{1,14}"
+#: Phone-shaped text: "+", an ASCII digit, then only digits, spaces, brackets, dots and hyphens (E.164, or a
+#: number kept as typed such as "+1 (415) 555-0100"). A spreadsheet may do arithmetic on it, but without a
+#: letter there is no function name or cell reference (``x123``), so nothing can run or leak; prefixing
+#: ``'`` would corrupt every such phone. A leading "-" or "=" is never exempt.
+_PHONE_SHAPED: Final = r"\+[0-9][0-9 ().-]*"
 _TRUE: Final = frozenset({"true", "t", "1", "yes", "y"})
 #: Plain lower-case ASCII addresses that email-validator always accepts unchanged (dot-atom local part of at
 #: most 64 characters, host labels of letters/digits/inner hyphens, alphabetic TLD). Checked vectorised so
@@ -42,10 +45,14 @@ EMAIL_MISSING: Final = "email_missing"
 EMAIL_INVALID: Final = "email_invalid"
 EMAIL_UNSAFE: Final = "email_formula_prefix"
 INACTIVE_SKIPPED: Final = "inactive_skipped"
-PHONE_UNPARSEABLE: Final = "phone_unparseable"
+PHONE_UNPARSEABLE: Final = "phone_unparseable"  # blanked (``invalid_phones: blank``)
+PHONE_KEPT_UNPARSED: Final = "phone_kept_unparsed"  # kept as typed (``invalid_phones: keep``)
 PHONE_EXTENSION_DROPPED: Final = "phone_extension_dropped"
 CSV_NEUTRALISED: Final = "csv_formula_neutralised"
 TRUNCATED_PREFIX: Final = "truncated:"
+#: The counter for phones phonenumbers refuses, by policy: blank mode keeps the historical name so run
+#: reports from before the policy existed stay comparable.
+_UNPARSED_COUNTER: Final[dict[InvalidPhones, str]] = {"keep": PHONE_KEPT_UNPARSED, "blank": PHONE_UNPARSEABLE}
 
 
 @dataclass(frozen=True)
@@ -111,18 +118,25 @@ def _check_email(value: str) -> tuple[str | None, str]:
     return result.normalized.lower(), ""
 
 
-def normalise_phones(values: pd.Series, region: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(E.164 numbers, unparseable mask, extension-dropped mask).
+def normalise_phones(
+    values: pd.Series, region: str, *, invalid: InvalidPhones
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(phones, unparsed mask, extension-dropped mask).
 
-    An unparseable or invalid number becomes blank and is counted, not rejected: a bad phone should not
-    keep a contact out of marketing. E.164 has no extension, so extensions are dropped and counted.
+    A number phonenumbers parses and validates becomes E.164; E.164 has no extension, so extensions are
+    dropped and counted. Any other number is counted, never rejected (a bad phone should not keep a
+    contact out of marketing), and by ``invalid`` either keeps its tidied text or becomes blank. "keep"
+    is the configured default because phonenumbers refuses many real numbers (e.g. unassigned area
+    codes), and a blanked number is lost for good.
     """
     text = tidy_text(values)
     parsed = {value: _parse_phone(value, region) for value in text.dropna().unique()}
     numbers = text.map(lambda v: parsed[v][0], na_action="ignore").astype("str")
-    unparseable = text.notna() & numbers.isna()
+    unparsed = text.notna() & numbers.isna()
+    if invalid == "keep":
+        numbers = numbers.mask(unparsed, text)
     extension = text.map(lambda v: parsed[v][1], na_action="ignore").fillna(False).astype(bool)
-    return numbers, unparseable, extension
+    return numbers, unparsed, extension
 
 
 @lru_cache(maxsize=65_536)  # bounded: company switchboard numbers repeat across chunks
@@ -139,12 +153,12 @@ def _parse_phone(value: str, region: str) -> tuple[str | None, bool]:
 def neutralise_csv_injection(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(cells with a leading ``'`` where a spreadsheet would run a formula, mask of changed cells).
 
-    Idempotent: a neutralised cell starts with ``'`` and is never prefixed again. E.164 phone numbers are
-    left alone (a bare ``+digits`` cannot execute anything).
+    Idempotent: a neutralised cell starts with ``'`` and is never prefixed again. Phone-shaped text (E.164
+    or a number kept as typed, see ``_PHONE_SHAPED``) is left alone: without letters it cannot execute.
     """
     text = as_text(values)
     risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
-    risky &= ~text.str.fullmatch(_E164).fillna(False).astype(bool)
+    risky &= ~text.str.fullmatch(_PHONE_SHAPED).fillna(False).astype(bool)
     return text.mask(risky, "'" + text), risky
 
 
@@ -172,7 +186,8 @@ def clean_contacts(frame: pd.DataFrame, config: ForwardConfig) -> CleanResult:
     """Clean one chunk of contacts (output of validation): same columns, tidier values.
 
     Steps: drop inactive contacts unless configured (counted), validate and normalise emails (failures to
-    quarantine), tidy text, phones to E.164, stage upper-case. Rows in = cleaned + quarantined + skipped.
+    quarantine), tidy text, phones to E.164 (the rest kept or blanked by ``invalid_phones``), stage
+    upper-case. Rows in = cleaned + quarantined + skipped.
     """
     counts: dict[str, int] = {}
     inactive = is_inactive(frame["isinactive"]) if "isinactive" in frame else pd.Series(False, frame.index)
@@ -191,13 +206,14 @@ def clean_contacts(frame: pd.DataFrame, config: ForwardConfig) -> CleanResult:
     for column in TEXT_COLUMNS:
         if column in cleaned and column != "email" and column not in PHONE_COLUMNS:
             cleaned[column] = tidy_text(cleaned[column])
-    counts[PHONE_UNPARSEABLE] = counts[PHONE_EXTENSION_DROPPED] = 0
+    unparsed_counter = _UNPARSED_COUNTER[config.invalid_phones]
+    counts[unparsed_counter] = counts[PHONE_EXTENSION_DROPPED] = 0
     for column in PHONE_COLUMNS:
         if column in cleaned:
-            cleaned[column], unparseable, extension = normalise_phones(
-                cleaned[column], config.default_phone_region
+            cleaned[column], unparsed, extension = normalise_phones(
+                cleaned[column], config.default_phone_region, invalid=config.invalid_phones
             )
-            counts[PHONE_UNPARSEABLE] += int(unparseable.sum())
+            counts[unparsed_counter] += int(unparsed.sum())
             counts[PHONE_EXTENSION_DROPPED] += int(extension.sum())
     if "company" in cleaned:
         cleaned["company"] = tidy_text(cleaned["company"])
@@ -238,6 +254,7 @@ __all__ = [
     "EMAIL_UNSAFE",
     "INACTIVE_SKIPPED",
     "PHONE_EXTENSION_DROPPED",
+    "PHONE_KEPT_UNPARSED",
     "PHONE_UNPARSEABLE",
     "CleanResult",
     "canonical_email",

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.sync.contract import LIST_NAME, MAPPABLE_COLUMNS, NETSUITE_ID, REASONS, ROW_HASH, Stage
 
 ContactColumn = Literal[MAPPABLE_COLUMNS]  # type: ignore[valid-type]
@@ -49,7 +50,7 @@ Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 _RESERVED_HEADINGS = {LIST_NAME, NETSUITE_ID, ROW_HASH, REASONS, "_contact_id_"}
 
 
-class ConfigError(ValueError):
+class ConfigError(PermanentSyncError, ValueError):
     """The YAML is missing, unparsable or invalid; the message names the file, the key and the problem."""
 
 
@@ -80,6 +81,11 @@ class RoutingConfig(_Strict):
         return self
 
 
+#: What the forward sync does with a phone phonenumbers cannot parse or validate: keep the text as typed
+#: (tidied) or blank it. A Literal, so a typo fails naming the key and the allowed values.
+InvalidPhones = Literal["keep", "blank"]
+
+
 class ForwardConfig(_Strict):
     """NetSuite contacts -> Act-On lists."""
 
@@ -88,6 +94,7 @@ class ForwardConfig(_Strict):
     routing: RoutingConfig
     include_inactive: bool = False
     default_phone_region: str = "US"
+    invalid_phones: InvalidPhones = "keep"
     max_field_length: Annotated[int, Field(ge=1, le=65_535)] = 255
     reject_rate_threshold: Ratio = 0.2
     lookback_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 15

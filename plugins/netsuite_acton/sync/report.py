@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.sync.quarantine import merge_counts
 
 
-class ThresholdExceededError(RuntimeError):
-    """A reject or failure rate passed its configured threshold: the run must fail loudly."""
+class ThresholdExceededError(PermanentSyncError, RuntimeError):
+    """A reject or failure rate passed its configured threshold: the run must fail loudly, not retry."""
 
 
 @dataclass
