@@ -9,6 +9,11 @@ the request holds its slot and its answer is sent once the latency has passed si
 the sandbox's work is done, if that takes longer), as a slow NetSuite holds your concurrency. So the
 sandbox's own CPU, an artefact of simulating the service on the client's machine, is not added on top
 of the latency the tests and benchmarks ask for. The admin API (``/_sandbox/``) is not governed.
+
+Faults come from rates (drawn per admitted request) or from the config's ``fail_next`` list: each
+request under the limit takes the next one, in order, before any rate is drawn, so a test that needs a
+fault schedules it instead of hoping for it. Both go through the same code and counters; a scheduled 429
+or 401 is byte for byte the over-limit answer.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 GOVERNED_PREFIX = "/services/"
+_REJECTIONS = frozenset({"429", "401"})  # scheduled faults answered as over-limit requests are
 _HTML_503 = (
     b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>"
     b"<h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. "
@@ -82,7 +88,11 @@ class Governor:
         stats.max_attempting = max(stats.max_attempting, stats.attempting)
         try:
             if stats.in_flight >= self.runtime.concurrency_limit:  # no await before the increment below
-                await self._reject(recording_send)
+                await self._reject(recording_send, self._over_limit_answer())
+                return
+            fault = self._take_scheduled()
+            if fault in _REJECTIONS:  # as an over-limit request is answered: at once, holding no slot
+                await self._reject(recording_send, fault)
                 return
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
@@ -95,7 +105,9 @@ class Governor:
                 await recording_send(message)
 
             try:
-                if await self._inject_fault(on_time_send, send, answer_at):
+                fault = fault or self._draw_fault()
+                if fault:
+                    await self._fail(fault, on_time_send, send, answer_at)
                     return
                 await app(scope, receive, on_time_send)
             finally:
@@ -104,9 +116,14 @@ class Governor:
             stats.attempting -= 1
             stats.record(scope["method"], scope["path"], status[0])
 
-    async def _reject(self, send: Send) -> None:
-        runtime = self.runtime
-        if runtime.unauthorized_under_load_rate and self.rng.random() < runtime.unauthorized_under_load_rate:
+    def _over_limit_answer(self) -> str:
+        """NetSuite's answer to a request over the limit: usually the 429, a share of the time a 401."""
+        rate = self.runtime.unauthorized_under_load_rate
+        return "401" if rate and self.rng.random() < rate else "429"
+
+    async def _reject(self, send: Send, kind: str) -> None:
+        """Refuse a request without admitting it, with the 429 or the 401 ``kind`` names."""
+        if kind == "401":
             self.stats.unauthorized_under_load += 1
             exc = unauthorized("rejected under load", self.settings.realm)
             body = json.dumps(error_body(401, exc.code, exc.detail)).encode()
@@ -115,7 +132,8 @@ class Governor:
             )
             return
         self.stats.throttled += 1
-        headers = {} if runtime.retry_after is None else {"Retry-After": str(runtime.retry_after)}
+        retry_after = self.runtime.retry_after
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
         await send_response(send, 429, json.dumps(concurrency_body()).encode(), headers=headers)
 
     def _delay(self) -> float:
@@ -129,31 +147,41 @@ class Governor:
             delay += runtime.slow_ms
         return max(0.0, delay)
 
-    async def _inject_fault(self, send: Send, raw_send: Send, answer_at: float) -> bool:
+    def _take_scheduled(self) -> str | None:
+        """The next ``fail_next`` fault, consumed; it comes before the rates so a test can count on it."""
+        scheduled = self.runtime.fail_next
+        return scheduled.pop(0) if scheduled else None
+
+    def _draw_fault(self) -> str | None:
+        """A fault drawn from the rates with one roll (so they split it, never stack), or None."""
         runtime = self.runtime
         roll = self.rng.random()
-        if roll < runtime.error_500_rate:
-            self.stats.faults["500"] += 1
+        for kind, rate in (
+            ("500", runtime.error_500_rate),
+            ("503", runtime.error_503_rate),
+            ("dropped", runtime.drop_rate),
+        ):
+            if roll < rate:
+                return kind
+            roll -= rate
+        return None
+
+    async def _fail(self, kind: str, send: Send, raw_send: Send, answer_at: float) -> None:
+        """Answer an admitted request with fault ``kind`` ("500", "503" or "dropped") at its response time."""
+        self.stats.faults[kind] += 1
+        if kind == "500":
             body = error_body(
                 500,
                 "UNEXPECTED_ERROR",
                 f"An unexpected error occurred. Error ID: sandbox{self.rng.randrange(10**8):08d}",
             )
             await send_response(send, 500, json.dumps(body).encode())
-            return True
-        roll -= runtime.error_500_rate
-        if roll < runtime.error_503_rate:  # the load balancer's HTML page, not JSON
-            self.stats.faults["503"] += 1
+        elif kind == "503":  # the load balancer's HTML page, not JSON
             await send_response(send, 503, _HTML_503, content_type="text/html; charset=utf-8")
-            return True
-        roll -= runtime.error_503_rate
-        if roll < runtime.drop_rate:
-            self.stats.faults["dropped"] += 1
+        else:
             loop = asyncio.get_running_loop()
             await asyncio.sleep(max(0.0, answer_at - loop.time()))
             await self._drop(raw_send)
-            return True
-        return False
 
     @staticmethod
     async def _drop(send: Send) -> None:

@@ -16,6 +16,10 @@ DEFAULT_TOKEN_SECRET = "sandbox-token-secret"
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 DEFAULT_CERTIFICATE_ID = "sandbox-certificate-id"
 
+#: What ``fail_next`` may schedule: the faults the rates draw, and the two answers NetSuite gives when over
+#: the concurrency limit (429 CONCURRENCY_LIMIT_EXCEEDED, 401 INVALID_LOGIN_ATTEMPT).
+FAULT_KINDS = ("500", "503", "dropped", "429", "401")
+
 
 @dataclass
 class RuntimeConfig:
@@ -34,6 +38,8 @@ class RuntimeConfig:
     mutator_per_second: float = 0.0
     token_ttl_seconds: int = 3600
     require_transient: bool = True  # SuiteQL without `Prefer: transient` -> 400
+    # faults for the next governed requests, one each, in order, before any rate: tests need certainty
+    fail_next: list[str] = field(default_factory=list)
 
     def update(self, changes: dict[str, object]) -> None:
         """Apply a partial update; unknown keys and out-of-range values raise ``ValueError``."""
@@ -68,6 +74,9 @@ class RuntimeConfig:
             raise ValueError("retry_after must be null or an integer >= 0")
         if not isinstance(self.token_ttl_seconds, int) or self.token_ttl_seconds < 1:
             raise ValueError("token_ttl_seconds must be an integer >= 1")
+        if not isinstance(self.fail_next, list) or not all(kind in FAULT_KINDS for kind in self.fail_next):
+            allowed = ", ".join(f'"{kind}"' for kind in FAULT_KINDS)
+            raise ValueError(f"fail_next must be a list of fault kinds, each one of {allowed}")
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

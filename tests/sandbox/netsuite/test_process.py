@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -14,6 +19,10 @@ from sandbox.netsuite.auth import TOKEN_PATH
 from .conftest import RECORD, SUITEQL, TRANSIENT, tba_auth
 
 pytestmark = pytest.mark.integration
+
+ONE_ROW = "SELECT id FROM contact WHERE ROWNUM <= 1"
+#: How long held requests keep their slots: far longer than the few local calls sent meanwhile take.
+HOLD_MS = 2000
 
 
 def suiteql(base_url: str, q: str, auth: object, limit: int = 1000, offset: int = 0) -> requests.Response:
@@ -186,27 +195,58 @@ def test_patch_round_trip(base_url: str) -> None:
     assert item["items"][0]["custentity_acton_score"] == "42"
 
 
+def configure(base_url: str, **changes: object) -> None:
+    requests.post(f"{base_url}/_sandbox/config", json=changes, timeout=10).raise_for_status()
+
+
+def sandbox_stats(base_url: str) -> dict[str, Any]:
+    return requests.get(f"{base_url}/_sandbox/stats", timeout=10).json()
+
+
+@contextmanager
+def slots_held(base_url: str, count: int) -> Iterator[list[Future[requests.Response]]]:
+    """``count`` requests admitted and answered only after ``HOLD_MS``; yields once the sandbox counts them.
+
+    Waiting for the sandbox's own in-flight count, instead of firing threads together and hoping they
+    overlap, makes "the limit is full" a fact when the block runs, however loaded the machine.
+    """
+    configure(base_url, latency_ms=HOLD_MS, concurrency_limit=count)
+    with ThreadPoolExecutor(count) as pool:
+        held = [pool.submit(suiteql, base_url, ONE_ROW, tba_auth()) for _ in range(count)]
+        deadline = time.monotonic() + 30
+        while sandbox_stats(base_url)["in_flight"] < count:
+            assert time.monotonic() < deadline, "the holding requests were never admitted"
+            time.sleep(0.01)
+        yield held
+        assert sandbox_stats(base_url)["in_flight"] == count, "the slots were freed before the block ended"
+
+
+def without_transport_headers(response: requests.Response) -> dict[str, str]:
+    return {k.lower(): v for k, v in response.headers.items() if k.lower() not in ("date", "server")}
+
+
+def assert_same_answer(scheduled: requests.Response, real: requests.Response) -> None:
+    """A ``fail_next`` rejection must be indistinguishable from the one it stands in for."""
+    assert (scheduled.status_code, scheduled.content) == (real.status_code, real.content)
+    assert without_transport_headers(scheduled) == without_transport_headers(real)
+
+
 def test_concurrency_limit_is_exact(base_url: str) -> None:
-    requests.post(f"{base_url}/_sandbox/config", json={"latency_ms": 400, "concurrency_limit": 3}, timeout=10)
     requests.post(f"{base_url}/_sandbox/reset", json={}, timeout=10)
-
-    def call(_: int) -> requests.Response:
-        return suiteql(base_url, "SELECT id FROM contact WHERE ROWNUM <= 1", tba_auth())
-
-    with ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(call, range(8)))
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses.count(200) >= 3
-    throttled = [r for r in responses if r.status_code == 429]
-    assert throttled, statuses
+    with slots_held(base_url, 3) as held:
+        throttled = [suiteql(base_url, ONE_ROW, tba_auth()) for _ in range(5)]
+    assert [future.result().status_code for future in held] == [200] * 3
+    assert [r.status_code for r in throttled] == [429] * 5
     body = throttled[0].json()
     assert body["status"] == 429
     assert body["o:errorDetails"][0]["o:errorCode"] == "CONCURRENCY_LIMIT_EXCEEDED"
     assert "Retry-After" not in throttled[0].headers
-    stats = requests.get(f"{base_url}/_sandbox/stats", timeout=10).json()
+    stats = sandbox_stats(base_url)
     assert stats["max_in_flight"] == 3
-    assert stats["throttled_429"] == len(throttled)
-    assert stats["requests"]["POST /services/rest/query/v1/suiteql"]["429"] == len(throttled)
+    assert stats["throttled_429"] == 5
+    assert stats["requests"]["POST /services/rest/query/v1/suiteql"] == {"200": 3, "429": 5}
+    configure(base_url, latency_ms=0, fail_next=["429"])
+    assert_same_answer(suiteql(base_url, ONE_ROW, tba_auth()), throttled[0])
 
 
 def test_dropped_connection_and_faults(base_url: str) -> None:
@@ -223,17 +263,31 @@ def test_dropped_connection_and_faults(base_url: str) -> None:
 
 
 def test_unauthorized_under_load_when_told(base_url: str) -> None:
-    requests.post(
-        f"{base_url}/_sandbox/config",
-        timeout=10,
-        json={"latency_ms": 400, "concurrency_limit": 1, "unauthorized_under_load_rate": 1.0},
-    )
+    requests.post(f"{base_url}/_sandbox/reset", json={}, timeout=10)
+    configure(base_url, unauthorized_under_load_rate=1.0)
+    with slots_held(base_url, 1) as held:
+        rejected = [suiteql(base_url, ONE_ROW, tba_auth()) for _ in range(3)]
+    assert held[0].result().status_code == 200
+    for response in rejected:
+        assert_invalid_login(response, "rejected under load")
+    stats = sandbox_stats(base_url)
+    assert (stats["unauthorized_under_load"], stats["throttled_429"]) == (3, 0)
+    configure(base_url, latency_ms=0, unauthorized_under_load_rate=0.0, fail_next=["401"])
+    assert_same_answer(suiteql(base_url, ONE_ROW, tba_auth()), rejected[0])
 
-    def call(_: int) -> requests.Response:
-        return suiteql(base_url, "SELECT id FROM contact WHERE ROWNUM <= 1", tba_auth())
 
-    with ThreadPoolExecutor(4) as pool:
-        statuses = sorted(r.status_code for r in pool.map(call, range(4)))
-    assert statuses.count(200) >= 1
-    assert 401 in statuses
-    assert 429 not in statuses
+def test_scheduled_drop_closes_the_socket_without_a_byte(base_url: str) -> None:
+    configure(base_url, fail_next=["dropped", "503"])
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
+        raw.sendall(b"GET /services/rest/record/v1/contact?limit=1 HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+        try:
+            answer = raw.recv(1024)  # b"" is the orderly close; a reset is the abort's other face
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b""
+    assert suiteql(base_url, ONE_ROW, tba_auth()).status_code == 503  # the next one, in order
+    assert suiteql(base_url, ONE_ROW, tba_auth()).status_code == 200
+    stats = sandbox_stats(base_url)
+    assert stats["faults"] == {"dropped": 1, "503": 1}
+    assert stats["requests"]["GET /services/rest/record/v1/contact"] == {"dropped": 1}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.testclient import TestClient
+
+from sandbox.netsuite.errors import concurrency_body
+from sandbox.netsuite.governance import ConnectionDroppedError
+from sandbox.netsuite.settings import FAULT_KINDS
 
 from .conftest import RECORD, SignedClient
 
@@ -174,3 +179,71 @@ def test_mutate_bumps_lastmodified(ns: SignedClient, app_client: TestClient) -> 
     assert {item["id"] for item in log["items"]} >= set(ids)
     r = ns.suiteql(f"SELECT id FROM contact WHERE lastmodifieddate >= SYSDATE - 1 AND id IN ({ids[0]})")
     assert r.json()["count"] == 1
+
+
+def status_of(ns: SignedClient, path: str) -> str:
+    """The status of one signed GET, or "dropped" when the sandbox hung up (in process: an exception)."""
+    try:
+        return str(ns.request("GET", path).status_code)
+    except ConnectionDroppedError:
+        return "dropped"
+
+
+def test_fail_next_is_consumed_in_order_before_the_rates(ns: SignedClient, app_client: TestClient) -> None:
+    scheduled = ["503", "429", "500", "401", "dropped", "503"]
+    app_client.post("/_sandbox/reset", json={})
+    # the rates would fail every request: the scheduled faults still come first, exactly as listed
+    config = app_client.post("/_sandbox/config", json={"fail_next": scheduled, "error_500_rate": 1.0}).json()
+    try:
+        assert config["fail_next"] == scheduled
+        seen = [status_of(ns, f"{RECORD}/contact?limit=1") for _ in scheduled]
+        assert app_client.get("/_sandbox/config").json()["fail_next"] == []  # consumed as used
+        assert status_of(ns, f"{RECORD}/contact?limit=1") == "500"  # then the rates again
+        app_client.post("/_sandbox/config", json={"error_500_rate": 0.0})
+        assert status_of(ns, f"{RECORD}/contact?limit=1") == "200"
+    finally:
+        app_client.post("/_sandbox/config", json={"fail_next": [], "error_500_rate": 0.0})
+    assert seen == scheduled
+    stats = app_client.get("/_sandbox/stats").json()
+    assert stats["faults"] == {"503": 2, "500": 2, "dropped": 1}
+    assert (stats["throttled_429"], stats["unauthorized_under_load"]) == (1, 1)
+    assert stats["requests"]["GET /services/rest/record/v1/contact"] == {
+        "503": 2,
+        "429": 1,
+        "500": 2,
+        "401": 1,
+        "dropped": 1,
+        "200": 1,
+    }
+
+
+def test_scheduled_429_and_401_are_the_over_limit_answers(ns: SignedClient, app_client: TestClient) -> None:
+    app_client.post("/_sandbox/config", json={"fail_next": ["429", "401"], "retry_after": 3})
+    try:
+        throttled = ns.request("GET", f"{RECORD}/contact?limit=1")
+        unauthorized = ns.request("GET", f"{RECORD}/contact?limit=1")
+    finally:
+        app_client.post("/_sandbox/config", json={"fail_next": [], "retry_after": None})
+    assert throttled.status_code == 429
+    assert throttled.json() == concurrency_body()
+    assert throttled.headers["Retry-After"] == "3"
+    assert unauthorized.status_code == 401
+    assert unauthorized.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_LOGIN_ATTEMPT"
+    assert 'error="invalid_token"' in unauthorized.headers["WWW-Authenticate"]
+    assert unauthorized.headers["X-Sandbox-Reason"] == "rejected under load"
+
+
+@pytest.mark.parametrize("bad", [["404"], [503], "503", ["503", "slow"], None])
+def test_fail_next_must_list_known_fault_kinds(app_client: TestClient, bad: object) -> None:
+    app_client.post("/_sandbox/config", json={"fail_next": ["500"]})
+    try:
+        response = app_client.post("/_sandbox/config", json={"fail_next": bad})
+        assert response.status_code == 400
+        assert all(f'"{kind}"' in response.json()["detail"] for kind in FAULT_KINDS)
+        pending = app_client.get("/_sandbox/config").json()["fail_next"]
+        assert pending == ["500"]  # a rejected update changes nothing
+        app_client.post("/_sandbox/reset", json={})  # zeroes the stats, keeps every knob
+        assert app_client.get("/_sandbox/config").json()["fail_next"] == ["500"]
+    finally:
+        app_client.post("/_sandbox/config", json={"fail_next": []})
+    assert app_client.get("/_sandbox/config").json()["fail_next"] == []
