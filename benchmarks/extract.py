@@ -146,10 +146,6 @@ def sandbox_stats(base_url: str) -> dict:
     return requests.get(f"{base_url}/_sandbox/stats", timeout=30).json()
 
 
-def reset_stats(base_url: str) -> None:
-    requests.post(f"{base_url}/_sandbox/reset", json={"stats_only": True}, timeout=30)
-
-
 def cpu_explanation(run: Run) -> list[str]:
     """Where the first run's time went: rows per request x latency / request cycle, and the cycle's parts."""
     hook_ms = run.cpu_ms_per_page(run.client_cpu)

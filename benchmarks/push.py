@@ -47,7 +47,6 @@ from sandbox.launcher import SandboxProcess, sandbox_connection
 CONN_ID = "netsuite_default"
 DOC_KEY = "netsuite-push"
 SCORE_FIELD = "custentity_acton_score"
-PATCH_ROUTE = "PATCH /services/rest/record/v1/contact/{id}"
 ID_PAGE_QUERY = "SELECT c.id, c.{field} FROM contact c WHERE c.id > {after} ORDER BY c.id"
 
 

@@ -228,15 +228,6 @@ def test_401_under_load_after_success_is_retried(fake: responses.RequestsMock) -
     assert "1234567_SB1" in message
 
 
-def test_iter_suiteql_pages_by_offset(fake: responses.RequestsMock) -> None:
-    fake.post(SUITEQL, json={"items": [{"id": str(i), "links": []} for i in range(1000)], "hasMore": True})
-    fake.post(SUITEQL, json={"items": [{"id": "x", "links": []}], "hasMore": False})
-    rows = list(make_hook().iter_suiteql("SELECT c.id FROM contact c"))
-    assert len(rows) == 1001
-    assert rows[-1] == {"id": "x"}
-    assert parse_qs(urlparse(fake.calls[1].request.url).query)["offset"] == ["1000"]
-
-
 def test_suiteql_refuses_pages_beyond_the_cap() -> None:
     with pytest.raises(ValueError, match="100,000"):
         NetSuiteHook("netsuite_unit").suiteql("SELECT 1", limit=1000, offset=99_500)

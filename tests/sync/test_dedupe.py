@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netsuite_acton.sync.dedupe import DuplicateResolver, dedupe_keys, drop_losers, resolve_duplicates
+from netsuite_acton.sync.dedupe import DuplicateResolution, DuplicateResolver, dedupe_keys, drop_losers
 from tests.sync.conftest import T0, contacts
 
 H = pd.Timedelta(hours=1)
+
+
+def _resolve(keys: pd.DataFrame) -> DuplicateResolution:
+    """All keys in one ``add``: the reference the chunked use must agree with."""
+    resolver = DuplicateResolver()
+    resolver.add(keys)
+    return resolver.result()
 
 
 def _chunks():
@@ -46,7 +53,7 @@ def test_winner_across_chunks_newest_then_highest_id() -> None:
 
 def test_chunk_order_does_not_matter() -> None:
     first, second = _chunks()
-    one = resolve_duplicates(pd.concat([dedupe_keys(first), dedupe_keys(second)]))
+    one = _resolve(pd.concat([dedupe_keys(first), dedupe_keys(second)]))
     resolver = DuplicateResolver()
     resolver.add(dedupe_keys(second))
     resolver.add(dedupe_keys(first))
@@ -62,7 +69,7 @@ def test_same_contact_seen_twice_keeps_latest_version() -> None:
             {"id": "2", "email": "x@example.com", "lastmodifieddate": T0},  # verbatim repeat
         ]
     )
-    result = resolve_duplicates(dedupe_keys(frame))
+    result = _resolve(dedupe_keys(frame))
     assert result.losers[["id", "email", "winner_id", "reason"]].values.tolist() == [
         ["1", "old@example.com", "1", "stale_version"]
     ]

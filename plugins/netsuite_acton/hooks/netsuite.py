@@ -230,22 +230,6 @@ class NetSuiteHook(HttpHook):
         )
         return response.json()
 
-    def iter_suiteql(self, query: str) -> Iterator[dict[str, Any]]:
-        """Every row of a small query, paging by offset (NetSuite stops at 100,000: use keysets beyond)."""
-        offset = 0
-        while True:
-            page = self.suiteql(query, limit=PAGE_LIMIT, offset=offset)
-            items = page.get("items") or []
-            for item in items:
-                yield {key: value for key, value in item.items() if key != "links"}
-            offset += len(items)
-            if not page.get("hasMore") or not items:
-                return
-            if offset + PAGE_LIMIT > RESULT_CAP:
-                raise NetSuiteError(
-                    None, "RESULT_CAP", "query has more than 100,000 results: page it by key instead"
-                )
-
     def read_keyset_pages(
         self, template: str, min_id: int, max_id: int, count: int, **values: SqlLiteral
     ) -> Iterator[list[dict[str, Any]]]:

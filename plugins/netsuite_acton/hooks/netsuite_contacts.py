@@ -48,8 +48,3 @@ def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataF
     data["datecreated"] = account_local_to_utc(column("datecreated"), tz)
     data["lastmodifieddate"] = account_local_to_utc(column("lastmodifieddate"), tz)
     return pd.DataFrame(data, columns=list(CONTACT_COLUMNS))
-
-
-def empty_contacts_frame() -> pd.DataFrame:
-    """A zero-row frame with the contact schema (for callers that must write a file even when idle)."""
-    return contacts_frame([], ZoneInfo("UTC"))

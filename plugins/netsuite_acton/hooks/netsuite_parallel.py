@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,18 +54,6 @@ class _Channel(Generic[R]):
                 self.queue.get_nowait()
             except queue.Empty:
                 return
-
-
-def tasks_from(tasks: Iterable[T]) -> Callable[[], T | None]:
-    """A thread-safe ``take`` over a fixed list of tasks."""
-    pending = deque(tasks)
-    lock = threading.Lock()
-
-    def take() -> T | None:
-        with lock:
-            return pending.popleft() if pending else None
-
-    return take
 
 
 def read_in_parallel(

@@ -175,10 +175,6 @@ class StateStore:
             )
             return conn.execute(stmt).rowcount > 0
 
-    def reset_watermark(self, name: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(schema.watermarks).where(schema.watermarks.c.name == name))
-
     # -- forward: what was loaded -------------------------------------------------------------------
     def loaded_hashes(self, emails: Iterable[str]) -> dict[str, str]:
         """email -> hash of the row last merged into Act-On, for the emails asked about."""

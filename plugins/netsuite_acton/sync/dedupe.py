@@ -97,13 +97,6 @@ class DuplicateResolver:
         return DuplicateResolution(losers, seen)
 
 
-def resolve_duplicates(keys: pd.DataFrame) -> DuplicateResolution:
-    """One-shot form of ``DuplicateResolver`` for keys already in one frame."""
-    resolver = DuplicateResolver()
-    resolver.add(keys)
-    return resolver.result()
-
-
 def drop_losers(cleaned: pd.DataFrame, losers: pd.DataFrame) -> pd.DataFrame:
     """The chunk without the losing versions (matched on id and lastmodifieddate).
 

@@ -52,8 +52,3 @@ def merge_counts(*counts: Mapping[str, int]) -> dict[str, int]:
         for key, value in counter.items():
             total[key] = total.get(key, 0) + int(value)
     return dict(sorted(total.items()))
-
-
-def empty_quarantine(columns: Iterable[str]) -> pd.DataFrame:
-    """A quarantine frame with no rows, so callers can always concatenate."""
-    return pd.DataFrame(columns=[*columns, REASONS])
