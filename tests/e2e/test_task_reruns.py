@@ -19,18 +19,11 @@ from netsuite_acton.state import StateStore
 from scripts.run_dag import load_dag
 from tests.e2e.conftest import CONTACTS, SyncEnv
 from tests.support.sandboxes import env
+from tests.support.task_context import FakeOutletEvents, FakeTI
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 FORWARD_TASKS = ["extract", "validate", "transform", "diff", "load", "commit", "report"]
-
-
-class FakeTI:
-    def __init__(self, xcoms: dict[str, Any]) -> None:
-        self.xcoms = xcoms
-
-    def xcom_pull(self, task_ids: str) -> Any:
-        return self.xcoms.get(task_ids)
 
 
 def run_operators(sync: SyncEnv, run_id: str, twice: set[str], **params: Any) -> dict[str, Any]:
@@ -43,6 +36,7 @@ def run_operators(sync: SyncEnv, run_id: str, twice: set[str], **params: Any) ->
         "run_id": run_id,
         "params": values,
         "ti": FakeTI(xcoms),
+        "outlet_events": FakeOutletEvents(),
         "dag_run": SimpleNamespace(start_date=datetime.now(UTC)),
     }
     for task_id in FORWARD_TASKS:

@@ -17,38 +17,12 @@ import pytest
 from netsuite_acton.operators.staging import RunStaging
 from netsuite_acton.state import StateStore
 from netsuite_acton.sync.config import SyncConfig, load_config
+from tests.support.task_context import FakeOutletEvents, FakeTI
 
 ROOT = Path(__file__).resolve().parents[2]
 SYNC_YAML = ROOT / "include" / "sync.yaml"
 RUN_ID = "manual__2026-03-01T10:00:00+00:00"
 FORWARD_DAG, REVERSE_DAG = "netsuite_contacts_to_acton", "acton_scores_to_netsuite"
-
-
-class FakeTI:
-    """Just ``xcom_pull(task_ids=...)``: the return values of the steps that ran."""
-
-    def __init__(self, xcoms: dict[str, Any] | None = None) -> None:
-        self.xcoms = dict(xcoms or {})
-        self.pulled: list[Any] = []
-
-    def xcom_pull(self, task_ids: Any = None, **_: Any) -> Any:
-        self.pulled.append(task_ids)
-        return self.xcoms.get(task_ids)
-
-
-class FakeOutletEvents(dict):
-    """``context["outlet_events"]``: per outlet (an Asset alias), the Assets an operator added events for."""
-
-    class _Accessor:
-        def __init__(self) -> None:
-            self.added: list[Any] = []
-
-        def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
-            self.added.append(asset)
-
-    def __missing__(self, key: Any) -> FakeOutletEvents._Accessor:
-        self[key] = accessor = self._Accessor()
-        return accessor
 
 
 @pytest.fixture(scope="session")

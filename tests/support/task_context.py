@@ -1,0 +1,32 @@
+"""Stand-ins for the parts of a task's context the operators use, for tests that call ``execute``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FakeTI:
+    """Just ``xcom_pull(task_ids=...)``: the return values of the steps that ran."""
+
+    def __init__(self, xcoms: dict[str, Any] | None = None) -> None:
+        self.xcoms = xcoms if xcoms is not None else {}
+        self.pulled: list[Any] = []
+
+    def xcom_pull(self, task_ids: Any = None, **_: Any) -> Any:
+        self.pulled.append(task_ids)
+        return self.xcoms.get(task_ids)
+
+
+class FakeOutletEvents(dict):
+    """``context["outlet_events"]``: per outlet (an Asset alias), the Assets an operator added events for."""
+
+    class _Accessor:
+        def __init__(self) -> None:
+            self.added: list[Any] = []
+
+        def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
+            self.added.append(asset)
+
+    def __missing__(self, key: Any) -> FakeOutletEvents._Accessor:
+        self[key] = accessor = self._Accessor()
+        return accessor
