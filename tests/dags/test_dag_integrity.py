@@ -160,8 +160,8 @@ def test_timeouts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_permanent_failures_are_not_retried_and_transient_ones_are(dag: Any) -> None:
     from airflow.sdk import RetryAction
 
+    from netsuite_acton.client.retries import RetriableHTTPError
     from netsuite_acton.errors import PermanentSyncError
-    from netsuite_acton.hooks.retries import RetriableHTTPError
 
     for task in dag.tasks:
         assert task.retries == 2, task.task_id

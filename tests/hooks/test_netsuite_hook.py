@@ -17,10 +17,10 @@ import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from netsuite_acton.client.retries import RetryPolicy
 from netsuite_acton.hooks.netsuite import NetSuiteHook, NetSuitePreflightError
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings
 from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, NetSuiteError
-from netsuite_acton.hooks.retries import RetryPolicy
 from netsuite_acton.hooks.suiteql_keyset import KeysetError
 from tests.support.sandboxes import env
 

@@ -14,9 +14,9 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
+from netsuite_acton.client.retries import RetryPolicy
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError
-from netsuite_acton.hooks.retries import RetryPolicy
 from sandbox.launcher import SandboxProcess
 from sandbox.launcher import sandbox_connection as launcher_connection
 from tests.support.sandboxes import env, running

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 
+from netsuite_acton.client.parallel import read_in_parallel
 from netsuite_acton.hooks.netsuite_contacts import CONTACT_COLUMNS, contacts_frame
-from netsuite_acton.hooks.netsuite_limiter import AdaptiveLimiter
-from netsuite_acton.hooks.netsuite_parallel import read_in_parallel
 from netsuite_acton.hooks.suiteql import (
     SqlLiteral,
     account_local_to_utc,
@@ -38,21 +33,6 @@ LA = ZoneInfo("America/Los_Angeles")
 def test_sql_int_rejects_anything_but_integers(value: object) -> None:
     with pytest.raises(ValueError, match=r"integer|boolean"):
         sql_int(value)
-
-
-T = TypeVar("T")
-
-
-def tasks_from(tasks: Iterable[T]) -> Callable[[], T | None]:
-    """A thread-safe ``take`` over a fixed list of tasks (production takes from the range splitter)."""
-    pending = deque(tasks)
-    lock = threading.Lock()
-
-    def take() -> T | None:
-        with lock:
-            return pending.popleft() if pending else None
-
-    return take
 
 
 def test_sql_int_accepts_ints_and_digit_strings() -> None:
@@ -240,67 +220,6 @@ def test_splitting_trims_a_page_in_flight() -> None:
     assert splitter.bounds(thief) == (6_000, 10_000)
     with pytest.raises(KeysetError, match="ORDER BY"):
         splitter.advance(thief, 6_000, 6_000, True)
-
-
-def test_read_in_parallel_yields_everything_once() -> None:
-    tasks = [IdRange(i * 10, i * 10 + 10) for i in range(20)]
-    out = list(
-        read_in_parallel(tasks_from(tasks), lambda r: range(r.after_id + 1, r.upper_id + 1), workers=4)
-    )
-    assert sorted(out) == list(range(1, 201))
-
-
-def test_read_in_parallel_raises_the_first_error() -> None:
-    def read(task: int) -> list[int]:
-        if task == 3:
-            raise RuntimeError("boom")
-        return [task]
-
-    with pytest.raises(RuntimeError, match="boom"):
-        list(read_in_parallel(tasks_from(range(10)), read, workers=2))
-
-
-def test_read_in_parallel_is_bounded_and_stops_when_closed() -> None:
-    produced = []
-
-    def read(task: int):
-        for i in range(1000):
-            produced.append(i)
-            yield i
-
-    stream = read_in_parallel(tasks_from([1, 2, 3]), read, workers=3, queue_size=2)
-    next(stream)
-    time.sleep(0.2)
-    assert len(produced) <= 3 + 2 + 3  # one in hand per worker, the queue, the one consumed
-    stream.close()
-    settled = len(produced)
-    time.sleep(0.3)
-    assert len(produced) == settled
-
-
-def test_limiter_caps_in_flight_and_adapts() -> None:
-    limiter = AdaptiveLimiter(4, successes_to_grow=2)
-
-    def hold() -> None:
-        with limiter.slot():
-            time.sleep(0.02)
-
-    threads = [threading.Thread(target=hold) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert limiter.peak_in_flight <= 4
-    assert limiter.requests_sent == 20
-    for _ in range(2):
-        with limiter.slot() as slot:
-            slot.throttled = True
-    assert limiter.limit == 2
-    assert limiter.throttled_count == 2
-    for _ in range(4):
-        with limiter.slot():
-            pass
-    assert limiter.limit == 3
 
 
 def test_watermark_margin_is_small() -> None:

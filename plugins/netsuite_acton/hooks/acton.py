@@ -2,7 +2,7 @@
 
 Act-On's limits shape it (see docs and API_FACTS): 5 calls per second, 30,000 per day, 5 password logins
 per hour, single-use refresh tokens. So every call, the token endpoint included, passes the client-side
-:mod:`rate limiter <netsuite_acton.hooks.rate_limit>`; the token lives in the state store and is shared by
+:mod:`rate limiter <netsuite_acton.client.rate_limit>`; the token lives in the state store and is shared by
 every worker (:mod:`netsuite_acton.hooks.acton_tokens`); contacts are loaded with the bulk merge (a few
 calls per million rows), never per record.
 
@@ -31,6 +31,14 @@ from airflow.providers.http.hooks.http import HttpHook
 from requests.adapters import HTTPAdapter
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
+from netsuite_acton.client.rate_limit import RateLimiter, shared_limiter
+from netsuite_acton.client.redaction import redact
+from netsuite_acton.client.retries import (
+    RETRIABLE_STATUS,
+    RetryPolicy,
+    call_with_retries,
+    parse_retry_after,
+)
 from netsuite_acton.hooks.acton_csv import header_csv, split_csv
 from netsuite_acton.hooks.acton_errors import (
     ActOnAmbiguousError,
@@ -48,13 +56,6 @@ from netsuite_acton.hooks.acton_tokens import (
     token_key,
 )
 from netsuite_acton.hooks.connection_fields import tls_verify
-from netsuite_acton.hooks.rate_limit import RateLimiter, shared_limiter
-from netsuite_acton.hooks.retries import (
-    RETRIABLE_STATUS,
-    RetryPolicy,
-    call_with_retries,
-    parse_retry_after,
-)
 from netsuite_acton.state import StateStore
 
 MERGE_MODES = frozenset({"UPSERT", "APPEND", "APPEND_NO_DUPLICATES", "UPDATE_ONLY", "REPLACE"})
@@ -70,7 +71,6 @@ SYSTEM_COLUMNS = {
     "Cell Phone": "CELL_PHONE",
     "Home Phone": "HOME_PHONE",
 }
-_EMAIL_RE = re.compile(r"[^\s@\"'<>,;]+@[^\s@\"'<>,;]+")
 _DAILY_QUOTA_RE = re.compile(r"\b(daily|per day|quota)\b", re.IGNORECASE)
 _TOKEN_POLICY = RetryPolicy(max_attempts=3, initial_wait=1.0, max_wait=10.0)
 
@@ -253,13 +253,8 @@ class ActOnHook(HttpHook):
 
     def _scrub(self, text: str) -> str:
         """Strip what must never reach a log or an exception: email addresses and the connection's secrets."""
-        text = _EMAIL_RE.sub("<email>", text)
         s = self._settings
-        if s is not None:
-            for secret in (s.password, s.client_secret):
-                if secret and len(secret) >= 4:
-                    text = text.replace(secret, "***")
-        return text[:500]
+        return redact(text, (s.password, s.client_secret) if s is not None else (), limit=500)
 
     def _send(
         self,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from netsuite_acton.client.retries import ApiError, RetriableHTTPError
 from netsuite_acton.errors import PermanentSyncError
-from netsuite_acton.hooks.retries import ApiError, RetriableHTTPError
 
 
 class ActOnError(ApiError):

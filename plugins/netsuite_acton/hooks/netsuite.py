@@ -24,11 +24,12 @@ import requests
 from airflow.providers.http.hooks.http import HttpHook
 from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 
+from netsuite_acton.client.concurrency import AdaptiveLimiter
+from netsuite_acton.client.parallel import read_in_parallel
+from netsuite_acton.client.retries import RetriableHTTPError, RetryPolicy, call_with_retries
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings, make_auth
 from netsuite_acton.hooks.netsuite_contacts import contacts_frame
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError, error_from_response
-from netsuite_acton.hooks.netsuite_limiter import AdaptiveLimiter
-from netsuite_acton.hooks.netsuite_parallel import read_in_parallel
 from netsuite_acton.hooks.netsuite_preflight import (
     NetSuitePreflightError,
     Preflight,
@@ -42,7 +43,6 @@ from netsuite_acton.hooks.netsuite_records import (
     validate_record_id,
     validate_record_type,
 )
-from netsuite_acton.hooks.retries import RetriableHTTPError, RetryPolicy, call_with_retries
 from netsuite_acton.hooks.suiteql import (
     SqlLiteral,
     default_template_dir,

@@ -6,15 +6,14 @@ SuiteQL APIs) or ``{"error", "error_description"}`` (OAuth 2.0 token endpoint). 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import requests
 
-from netsuite_acton.hooks.retries import RETRIABLE_STATUS, ApiError, RetriableHTTPError, parse_retry_after
+from netsuite_acton.client.redaction import redact
+from netsuite_acton.client.retries import RETRIABLE_STATUS, ApiError, RetriableHTTPError, parse_retry_after
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _MAX_DETAIL = 500
 
 
@@ -31,15 +30,6 @@ class NetSuiteRetriableError(RetriableHTTPError, NetSuiteError):
 
 class NetSuiteConfigError(ValueError):
     """The Airflow connection is incomplete or invalid (names the fields, never their values)."""
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask email addresses and any of ``secrets`` in ``text`` so it can go into logs and exceptions."""
-    text = _EMAIL.sub("<email>", text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "<secret>")
-    return text
 
 
 def parse_error_body(response: requests.Response) -> tuple[str | None, str]:
@@ -66,7 +56,7 @@ def error_from_response(
 ) -> NetSuiteError:
     """The exception for an error answer: retriable (429/5xx, or as told) or a :class:`NetSuiteError`."""
     code, detail = parse_error_body(response)
-    detail = redact(detail, secrets)[:_MAX_DETAIL]
+    detail = redact(detail, secrets, limit=_MAX_DETAIL)
     status = response.status_code
     if retriable is None:
         retriable = status in RETRIABLE_STATUS

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from netsuite_acton.hooks.rate_limit import RateLimiter, shared_limiter
+from netsuite_acton.client.rate_limit import RateLimiter, shared_limiter
 
 
 class FakeClock:
