@@ -1,4 +1,4 @@
-"""Benchmark NetSuiteHook.extract_contacts against the NetSuite sandbox.
+"""Benchmark NetSuiteContacts.extract (sources/netsuite_contacts.py) against the NetSuite sandbox.
 
 Starts ``python -m sandbox.netsuite`` with N contacts, a per-request latency and a concurrency limit, then
 measures rows/s of the parallel keyset extraction beside the bound the API allows
@@ -27,6 +27,7 @@ import requests
 
 from benchmarks.common import RssSampler, cpu_seconds, update_doc_section
 from netsuite_acton.hooks.netsuite import NetSuiteHook
+from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
 from sandbox.launcher import SandboxProcess, sandbox_connection
 
 CONN_ID = "netsuite_bench"
@@ -119,7 +120,7 @@ def measure(
     with RssSampler() as rss:
         client_cpu = time.process_time()
         started = time.perf_counter()
-        stream = hook.extract_contacts(chunk_rows=chunk_rows)
+        stream = NetSuiteContacts(hook).extract(chunk_rows=chunk_rows)
         for frame in stream:
             ids = frame["id"].to_numpy(dtype=np.int64)
             run.duplicates += int(seen[ids].sum()) + (len(ids) - len(np.unique(ids)))
@@ -181,7 +182,7 @@ def markdown(args: argparse.Namespace, runs: list[Run], stats: dict, command: st
     parallel = runs[0]
     marks = ", ".join(f"{name}: {mb:+.0f} MB" for name, mb in parallel.rss_marks.items())
     lines = [
-        "## NetSuite extraction (`NetSuiteHook.extract_contacts`)",
+        "## NetSuite extraction (`NetSuiteContacts.extract`)",
         "",
         f"Command: `{command}`  ",
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} cores shared "

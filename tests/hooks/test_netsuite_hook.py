@@ -18,10 +18,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from netsuite_acton.client.retries import RetryPolicy
-from netsuite_acton.hooks.netsuite import NetSuiteHook, NetSuitePreflightError
+from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings
 from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, NetSuiteError
 from netsuite_acton.hooks.suiteql_keyset import KeysetError
+from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
+from netsuite_acton.sources.netsuite_preflight import NetSuitePreflightError, run_preflight
 from tests.support.sandboxes import env
 
 BASE = "https://1234567-sb1.suitetalk.api.netsuite.com"
@@ -284,7 +286,7 @@ def test_extract_contacts_reads_each_contact_once_in_bounded_chunks(fake: respon
     contacts = fake_account(7_500)
     queries: list[str] = []
     fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, queries))
-    frames = list(make_hook().extract_contacts(chunk_rows=2_000))
+    frames = list(NetSuiteContacts(make_hook()).extract(chunk_rows=2_000))
     assert all(len(frame) <= 2_000 for frame in frames)
     everything = pd.concat(frames, ignore_index=True)
     assert len(everything) == 7_500
@@ -302,7 +304,7 @@ def test_extract_contacts_incremental_filters_in_account_time(fake: responses.Re
     queries: list[str] = []
     fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, queries))
     since = datetime(2026, 11, 15, 20, 0, tzinfo=UTC)  # 12:00 PST: only November and December rows
-    everything = pd.concat(make_hook().extract_contacts(modified_since=since), ignore_index=True)
+    everything = pd.concat(NetSuiteContacts(make_hook()).extract(modified_since=since), ignore_index=True)
     months = {c["lastmodifieddate"][:7] for c in contacts if c["id"] in set(everything["id"])}
     assert months == {"2026-11", "2026-12"}
     assert (everything["lastmodifieddate"] >= pd.Timestamp(since)).all()
@@ -313,27 +315,27 @@ def test_incremental_keeps_rows_saved_in_the_same_second(fake: responses.Request
     contacts = [{"id": "3", "isinactive": "F", "lastmodifieddate": "2026-01-15 04:00:00"}]
     fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, []))
     since = datetime(2026, 1, 15, 12, 0, 0, 700_000, tzinfo=UTC)  # NetSuite shows 04:00:00 PST for 12:00:00.9
-    frames = list(make_hook().extract_contacts(modified_since=since))
+    frames = list(NetSuiteContacts(make_hook()).extract(modified_since=since))
     assert [frame["id"].tolist() for frame in frames] == [["3"]]
 
 
 def test_extract_contacts_with_nothing_to_read(fake: responses.RequestsMock) -> None:
     fake.post(SUITEQL, json={"items": [{"n": "0"}], "hasMore": False})
-    assert list(make_hook().extract_contacts(modified_since=datetime.now(UTC))) == []
+    assert list(NetSuiteContacts(make_hook()).extract(modified_since=datetime.now(UTC))) == []
 
 
 def test_extract_contacts_fails_loudly_when_a_page_fails(fake: responses.RequestsMock) -> None:
     fake.post(SUITEQL, json={"items": [{"n": "5000", "min_id": "1", "max_id": "5000"}], "hasMore": False})
     fake.post(SUITEQL, status=400, json=nserror(400, "INVALID_SEARCH", "Unknown column c.title"))
     with pytest.raises(NetSuiteError, match="INVALID_SEARCH"):
-        list(make_hook().extract_contacts())
+        list(NetSuiteContacts(make_hook()).extract())
 
 
 def test_keyset_must_advance(fake: responses.RequestsMock) -> None:
     fake.post(SUITEQL, json={"items": [{"n": "2", "min_id": "1", "max_id": "2000"}], "hasMore": False})
     fake.post(SUITEQL, json={"items": [{"id": "0"}], "hasMore": True})
     with pytest.raises(KeysetError, match="ORDER BY"):
-        list(make_hook().extract_contacts())
+        list(NetSuiteContacts(make_hook()).extract())
 
 
 # --- records ------------------------------------------------------------------------------------------
@@ -416,8 +418,10 @@ def _preflight_fake(fake: responses.RequestsMock) -> None:
 
 def test_preflight_names_the_missing_field_and_writes_nothing(fake: responses.RequestsMock) -> None:
     _preflight_fake(fake)
-    report = make_hook().preflight(
-        contact_fields=("custentity_acton_score", "custentity_missing"), customer_fields=("custentity_lead",)
+    report = run_preflight(
+        make_hook(),
+        contact_fields=("custentity_acton_score", "custentity_missing"),
+        customer_fields=("custentity_lead",),
     )
     assert not report.ok
     assert [c.name for c in report.problems] == ["field contact.custentity_missing"]
@@ -428,8 +432,8 @@ def test_preflight_names_the_missing_field_and_writes_nothing(fake: responses.Re
 
 def test_preflight_names_a_field_it_may_not_write(fake: responses.RequestsMock) -> None:
     _preflight_fake(fake)
-    report = make_hook().preflight(
-        contact_fields=("custentity_acton_score",), customer_fields=("custentity_lead",)
+    report = run_preflight(
+        make_hook(), contact_fields=("custentity_acton_score",), customer_fields=("custentity_lead",)
     )
     assert [c.name for c in report.problems] == ["field customer.custentity_lead"]
     assert "INSUFFICIENT_PERMISSION" in report.problems[0].detail
@@ -439,14 +443,14 @@ def test_preflight_names_a_field_it_may_not_write(fake: responses.RequestsMock) 
 
 def test_preflight_without_write_check_only_reads(fake: responses.RequestsMock) -> None:
     _preflight_fake(fake)
-    report = make_hook().preflight(contact_fields=("custentity_acton_score",), write_check=False)
+    report = run_preflight(make_hook(), contact_fields=("custentity_acton_score",), write_check=False)
     assert report.ok
     assert not [c for c in fake.calls if c.request.method == "PATCH"]
 
 
 def test_preflight_reports_bad_credentials(fake: responses.RequestsMock) -> None:
     fake.post(SUITEQL, status=401, json=nserror(401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt."))
-    report = make_hook().preflight()
+    report = run_preflight(make_hook())
     assert [c.name for c in report.problems] == ["authentication"]
 
 

@@ -17,6 +17,8 @@ from requests_oauthlib import OAuth1
 from netsuite_acton.client.retries import RetryPolicy
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError
+from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
+from netsuite_acton.sources.netsuite_preflight import run_preflight
 from sandbox.launcher import SandboxProcess
 from sandbox.launcher import sandbox_connection as launcher_connection
 from tests.support.sandboxes import env, running
@@ -69,7 +71,7 @@ def contact_count(hook: NetSuiteHook) -> int:
 
 
 def extract_all(hook: NetSuiteHook, **kwargs: object) -> pd.DataFrame:
-    frames = list(hook.extract_contacts(**kwargs))
+    frames = list(NetSuiteContacts(hook).extract(**kwargs))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id"])
 
 
@@ -81,7 +83,7 @@ def test_150k_contacts_come_out_exactly_once_within_the_cap(big: SandboxProcess)
     admin(big, "POST", "reset", json={"stats_only": True})
     with hook_on(big, max_concurrency=4) as hook:
         expected = contact_count(hook)
-        frames = list(hook.extract_contacts(chunk_rows=25_000))
+        frames = list(NetSuiteContacts(hook).extract(chunk_rows=25_000))
     assert expected == BIG
     assert all(len(frame) <= 25_000 for frame in frames)
     ids = pd.concat([frame["id"] for frame in frames], ignore_index=True)
@@ -293,7 +295,7 @@ def test_contacts_modified_during_extraction_are_caught_next_run(small: SandboxP
             started = datetime.now(UTC)
             frames: list[pd.DataFrame] = []
             edited: dict[str, str] = {}
-            for frame in hook.extract_contacts(chunk_rows=1_000):
+            for frame in NetSuiteContacts(hook).extract(chunk_rows=1_000):
                 if not edited:
                     edited = {rid: f"edited during run 1 ({rid})" for rid in frame["id"].iloc[:5]}
                     results = hook.update_records(
@@ -354,9 +356,9 @@ def test_update_records_reports_a_locked_record_without_blocking_others(small: S
 
 def test_preflight_passes_and_names_a_missing_field(small: SandboxProcess) -> None:
     with hook_on(small) as hook:
-        good = hook.preflight(customer_fields=("custentity_acton_lead_score",))
+        good = run_preflight(hook, customer_fields=("custentity_acton_lead_score",))
         assert good.ok, good.summary()
-        bad = hook.preflight(contact_fields=("custentity_acton_score", "custentity_not_there"))
+        bad = run_preflight(hook, contact_fields=("custentity_acton_score", "custentity_not_there"))
     assert [check.name for check in bad.problems] == ["field contact.custentity_not_there"]
     assert "does not exist" in bad.problems[0].detail
     with pytest.raises(Exception, match="custentity_not_there"):

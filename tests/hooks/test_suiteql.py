@@ -11,11 +11,9 @@ import pandas as pd
 import pytest
 
 from netsuite_acton.client.parallel import read_in_parallel
-from netsuite_acton.hooks.netsuite_contacts import CONTACT_COLUMNS, contacts_frame
 from netsuite_acton.hooks.suiteql import (
     SqlLiteral,
     account_local_to_utc,
-    load_template,
     render,
     sql_identifier,
     sql_int,
@@ -23,6 +21,8 @@ from netsuite_acton.hooks.suiteql import (
     watermark_literal,
 )
 from netsuite_acton.hooks.suiteql_keyset import IdRange, KeysetError, RangeSplitter, plan_id_ranges
+from netsuite_acton.sources.netsuite_contacts import CONTACT_COLUMNS, contacts_frame
+from netsuite_acton.sources.suiteql_templates import load_template
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -58,30 +58,30 @@ def test_since_that_is_no_date_fails_before_any_extraction() -> None:
 # -- the operator ----------------------------------------------------------------------------------------
 
 
-class FakeNetSuiteHook:
+class FakeNetSuiteContacts:
     """Yields the frames a test queues; remembers every window it was asked for."""
 
     frames: list[pd.DataFrame] = []
     calls: list[dict[str, Any]] = []
 
-    def __init__(self, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
+    def __init__(self, hook: Any = None, *, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
         self.conn_id = netsuite_conn_id
         self.calls_made = 3
 
-    def extract_contacts(self, modified_since: datetime | None = None, chunk_rows: int = 10_000) -> Iterator:
-        FakeNetSuiteHook.calls.append(
+    def extract(self, modified_since: datetime | None = None, chunk_rows: int = 10_000) -> Iterator:
+        FakeNetSuiteContacts.calls.append(
             {"modified_since": modified_since, "chunk_rows": chunk_rows, "at": datetime.now(UTC)}
         )
-        yield from FakeNetSuiteHook.frames
+        yield from FakeNetSuiteContacts.frames
 
 
 @pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuiteHook]:
-    import netsuite_acton.hooks.netsuite as module
+def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuiteContacts]:
+    import netsuite_acton.sources.netsuite_contacts as module
 
-    monkeypatch.setattr(module, "NetSuiteHook", FakeNetSuiteHook)
-    FakeNetSuiteHook.frames, FakeNetSuiteHook.calls = [], []
-    return FakeNetSuiteHook
+    monkeypatch.setattr(module, "NetSuiteContacts", FakeNetSuiteContacts)
+    FakeNetSuiteContacts.frames, FakeNetSuiteContacts.calls = [], []
+    return FakeNetSuiteContacts
 
 
 def _operator(staging_root: str) -> NetSuiteContactsExtractOperator:

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from netsuite_acton.hooks.netsuite_preflight import NetSuitePreflightError, PreflightReport
 from netsuite_acton.operators.preflight import WRITE_CHECK_EVERY, NetSuitePreflightOperator
+from netsuite_acton.sources.netsuite_preflight import NetSuitePreflightError, PreflightReport
 from tests.operators.conftest import REVERSE_DAG
 
 MARKER = "preflight_write_check:custentity_acton_score,custentity_acton_lead_score"
@@ -33,8 +33,10 @@ class FakeNetSuiteHook:
 @pytest.fixture
 def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuiteHook]:
     import netsuite_acton.hooks.netsuite as module
+    import netsuite_acton.sources.netsuite_preflight as sources
 
     monkeypatch.setattr(module, "NetSuiteHook", FakeNetSuiteHook)
+    monkeypatch.setattr(sources, "run_preflight", lambda hook, **checks: hook.preflight(**checks))
     FakeNetSuiteHook.calls, FakeNetSuiteHook.problem = [], None
     return FakeNetSuiteHook
 

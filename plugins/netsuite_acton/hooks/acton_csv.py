@@ -14,7 +14,7 @@ from typing import IO
 
 import pandas as pd
 
-from netsuite_acton.sync.cleaning import neutralise_csv_injection
+from netsuite_acton.csv_safety import neutralise_csv_injection
 
 _ENCODING = "utf-8"
 
@@ -22,7 +22,7 @@ _ENCODING = "utf-8"
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells that a spreadsheet would run as a formula.
 
-    The same rule as the sync step (``sync.cleaning.neutralise_csv_injection``: idempotent, phone-shaped
+    The same rule as the sync step (``csv_safety.neutralise_csv_injection``: idempotent, phone-shaped
     numbers left alone), applied again here so the hook is safe for any caller. Numeric columns are not
     text and are left alone.
     """

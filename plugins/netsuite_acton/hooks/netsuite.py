@@ -12,11 +12,9 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,14 +26,7 @@ from netsuite_acton.client.concurrency import AdaptiveLimiter
 from netsuite_acton.client.parallel import read_in_parallel
 from netsuite_acton.client.retries import RetriableHTTPError, RetryPolicy, call_with_retries
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings, make_auth
-from netsuite_acton.hooks.netsuite_contacts import contacts_frame
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError, error_from_response
-from netsuite_acton.hooks.netsuite_preflight import (
-    NetSuitePreflightError,
-    Preflight,
-    PreflightCheck,
-    PreflightReport,
-)
 from netsuite_acton.hooks.netsuite_records import (
     RecordUpdateResult,
     jsonable,
@@ -45,20 +36,14 @@ from netsuite_acton.hooks.netsuite_records import (
 )
 from netsuite_acton.hooks.suiteql import (
     SqlLiteral,
-    default_template_dir,
-    load_template,
     render,
     sql_int,
-    watermark_literal,
 )
 from netsuite_acton.hooks.suiteql_keyset import KeysetCursor, RangeSplitter, plan_id_ranges
 
 __all__ = [
     "NetSuiteError",
     "NetSuiteHook",
-    "NetSuitePreflightError",
-    "PreflightCheck",
-    "PreflightReport",
     "RecordUpdateResult",
 ]
 
@@ -75,7 +60,6 @@ class NetSuiteHook(HttpHook):
 
     :param netsuite_conn_id: an Airflow connection of type ``netsuite``.
     :param retry_policy: attempts and backoff for retriable failures.
-    :param suiteql_dir: folder of the SuiteQL templates (default ``include/suiteql``).
     """
 
     conn_name_attr = "netsuite_conn_id"
@@ -87,12 +71,10 @@ class NetSuiteHook(HttpHook):
         self,
         netsuite_conn_id: str = default_conn_name,
         retry_policy: RetryPolicy | None = None,
-        suiteql_dir: str | Path | None = None,
     ) -> None:
         super().__init__(method="POST", http_conn_id=netsuite_conn_id)
         self.netsuite_conn_id = netsuite_conn_id
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
-        self.suiteql_dir = Path(suiteql_dir) if suiteql_dir else default_template_dir()
         self._lock = threading.RLock()
         self._settings: NetSuiteSettings | None = None
         self._session: requests.Session | None = None
@@ -262,87 +244,6 @@ class NetSuiteHook(HttpHook):
             if items:
                 yield items
 
-    # --- contacts -----------------------------------------------------------------------------------
-
-    def extract_contacts(
-        self, modified_since: datetime | None = None, chunk_rows: int = 10_000
-    ) -> Iterator[pd.DataFrame]:
-        """Every contact modified at or after ``modified_since`` (UTC-aware; None = all), each exactly once.
-
-        Yields frames of at most ``chunk_rows`` rows (columns: :data:`CONTACT_COLUMNS`; ids as str, stage
-        CUSTOMER/PROSPECT/LEAD or None, datetimes UTC), in no particular order, and nothing when no contact
-        matches. Id ranges are read in parallel by keyset (``c.id > :last ORDER BY c.id``), so NetSuite's
-        100,000-result cap never truncates, and pages stream through a bounded queue, so memory stays flat.
-
-        Watermark contract: a contact modified *during* the extraction may or may not be in this output.
-        The caller records the time *before* calling this, and passes that time minus a lookback as the next
-        ``modified_since``; then every such contact comes out next run (de-duplicate by id downstream).
-        """
-        if chunk_rows < 1:
-            raise ValueError("chunk_rows must be at least 1")
-        since = watermark_literal(modified_since, self.settings.timezone)
-        template = load_template("contacts", self.suiteql_dir)
-        started = time.monotonic()
-        bounds = self._contact_bounds(since)
-        if bounds is None:
-            self.log.info("No contacts modified since %s", modified_since or "the beginning")
-            return
-        pages = self.read_keyset_pages(template, *bounds, modified_since=since)
-        rows = 0
-        for frame in self._contact_frames(pages, chunk_rows, modified_since):
-            rows += len(frame)
-            yield frame
-        elapsed = max(time.monotonic() - started, 1e-9)
-        self.log.info(
-            "Extracted %d contacts in %.1fs (%.0f rows/s; this hook so far: %d requests, %d throttled)",
-            rows,
-            elapsed,
-            rows / elapsed,
-            self.limiter.requests_sent,
-            self.limiter.throttled_count,
-        )
-
-    def _contact_bounds(self, since: SqlLiteral) -> tuple[int, int, int] | None:
-        """(min id, max id, count) of the contacts to read, from the planning template."""
-        query = render(load_template("contacts_bounds", self.suiteql_dir), modified_since=since)
-        bounds = (self.suiteql(query, limit=1).get("items") or [{}])[0]
-        count = int(bounds.get("n") or 0)
-        if count == 0 or bounds.get("min_id") is None:
-            return None
-        min_id, max_id = int(bounds["min_id"]), int(bounds["max_id"])
-        self.log.info(
-            "Extracting about %d contacts (ids %d..%d) with %d workers",
-            count,
-            min_id,
-            max_id,
-            self.settings.max_concurrency,
-        )
-        return min_id, max_id, count
-
-    def _contact_frames(
-        self, pages: Iterable[list], chunk_rows: int, modified_since: datetime | None
-    ) -> Iterator[pd.DataFrame]:
-        buffer: list[dict[str, Any]] = []
-        for items in pages:
-            buffer.extend(items)
-            while len(buffer) >= chunk_rows:
-                chunk, buffer = buffer[:chunk_rows], buffer[chunk_rows:]
-                yield from self._contact_frame(chunk, modified_since)
-        if buffer:
-            yield from self._contact_frame(buffer, modified_since)
-
-    def _contact_frame(
-        self, items: list[dict[str, Any]], modified_since: datetime | None
-    ) -> Iterator[pd.DataFrame]:
-        """Typed frame of one chunk, minus rows the DST margin let in (older than ``modified_since``)."""
-        frame = contacts_frame(items, self.settings.timezone)
-        if modified_since is not None:
-            # NetSuite shows whole seconds (12:00:00.7 reads 12:00:00): compare to the second.
-            threshold = pd.Timestamp(modified_since).floor("s")
-            frame = frame[frame["lastmodifieddate"] >= threshold].reset_index(drop=True)
-        if len(frame):
-            yield frame
-
     # --- records ------------------------------------------------------------------------------------
 
     def get_record(self, record_type: str, record_id: str | int) -> dict[str, Any]:
@@ -401,22 +302,3 @@ class NetSuiteHook(HttpHook):
                 raise
             return RecordUpdateResult(record_type, rid, False, exc.status, exc.code, exc.detail)
         return RecordUpdateResult(record_type, rid, True, response.status_code)
-
-    # --- preflight ----------------------------------------------------------------------------------
-
-    def preflight(
-        self,
-        contact_fields: Sequence[str] = ("custentity_acton_score",),
-        customer_fields: Sequence[str] = (),
-        write_check: bool = True,
-    ) -> PreflightReport:
-        """Check, before a sync, what its privileges imply: SuiteQL on contact and customer, the contacts
-        template's columns, and that each custom field exists and can be written (a no-op PATCH of one
-        record with its current value). Returns a report; call ``raise_for_problems()`` to fail loudly.
-
-        The write check bumps that record's ``lastmodifieddate`` (NetSuite saves it), so callers that run
-        often can skip it once it has passed (``write_check=False``): existence is still checked.
-        """
-        report = Preflight(self, write_check=write_check).run(contact_fields, customer_fields)
-        self.log.info("%s", report.summary())
-        return report

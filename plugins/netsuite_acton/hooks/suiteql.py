@@ -7,13 +7,11 @@ Nothing a user typed is ever interpolated: placeholders accept :class:`SqlLitera
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -80,21 +78,6 @@ def render(template: str, **values: SqlLiteral) -> str:
         raise ValueError(f"SuiteQL template needs a value for ${exc.args[0]}") from None
     except ValueError as exc:
         raise ValueError(f"SuiteQL template has an invalid placeholder: {exc}") from None
-
-
-def default_template_dir() -> Path:
-    """``$NETSUITE_ACTON_SUITEQL_DIR``, else the repository's ``include/suiteql``."""
-    configured = os.environ.get("NETSUITE_ACTON_SUITEQL_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3] / "include" / "suiteql"
-
-
-def load_template(name: str, directory: Path | None = None) -> str:
-    """Read ``<directory>/<name>.sql``; ``name`` is an identifier so it cannot walk out of the folder."""
-    sql_identifier(name)
-    path = (directory or default_template_dir()) / f"{name}.sql"
-    return path.read_text(encoding="utf-8")
 
 
 # --- time zones -------------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
         self.netsuite_conn_id = netsuite_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from netsuite_acton.hooks.netsuite import NetSuiteHook
         from netsuite_acton.operators.staging import ChunkWriter
+        from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
         from netsuite_acton.sync.report import RunReport
 
         cfg = self.sync_config.forward
@@ -58,15 +58,15 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
         started_at = datetime.now(UTC)
         staging.reset_step("extract")
         writer = ChunkWriter(staging, "extract", cfg.chunk_rows)
-        hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
-        for frame in hook.extract_contacts(modified_since=modified_since, chunk_rows=cfg.chunk_rows):
+        contacts = NetSuiteContacts(netsuite_conn_id=self.netsuite_conn_id)
+        for frame in contacts.extract(modified_since=modified_since, chunk_rows=cfg.chunk_rows):
             writer.add(frame)
         counts = writer.close()
         manifest = {
             "modified_since": modified_since.isoformat() if modified_since else None,
             "started_at": started_at.isoformat(),
             "full_refresh": modified_since is None,
-            "netsuite_calls": hook.calls_made,
+            "netsuite_calls": contacts.calls_made,
             **counts,
         }
         staging.write_json(MANIFEST, manifest)
@@ -76,7 +76,7 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
             counts["chunks"],
             manifest["modified_since"] or "the beginning",
         )
-        report = RunReport(extracted=counts["rows"], calls={"netsuite": hook.calls_made})
+        report = RunReport(extracted=counts["rows"], calls={"netsuite": contacts.calls_made})
         return {**manifest, "report": report.to_dict()}
 
     def _window(self, context: Context, staging: Any) -> datetime | None:

@@ -30,6 +30,7 @@ class NetSuitePreflightOperator(SyncStepOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.netsuite import NetSuiteHook
+        from netsuite_acton.sources.netsuite_preflight import run_preflight
 
         cfg = self.sync_config.reverse
         customer_fields = [cfg.lead_field] if cfg.lead_field else []
@@ -40,8 +41,8 @@ class NetSuitePreflightOperator(SyncStepOperator):
         dry_run = bool(param(context, "dry_run", False))
         write_check = not dry_run and (last is None or now - last > WRITE_CHECK_EVERY)
         hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
-        report = hook.preflight(
-            contact_fields=[cfg.contact_field], customer_fields=customer_fields, write_check=write_check
+        report = run_preflight(
+            hook, contact_fields=[cfg.contact_field], customer_fields=customer_fields, write_check=write_check
         )
         report.raise_for_problems()
         if write_check:

@@ -16,19 +16,13 @@ import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from netsuite_acton.csv_safety import FORMULA_START, neutralise_csv_injection
 from netsuite_acton.sync.config import ForwardConfig, InvalidPhones
 from netsuite_acton.sync.contract import PHONE_COLUMNS, TEXT_COLUMNS
 from netsuite_acton.sync.quarantine import join_reasons, split_by_reasons
 
 #: C0/C1 controls, Unicode line/paragraph separators, zero-width space and BOM: never wanted in a list cell.
 _CONTROL: Final = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\ufeff]+"
-#: First characters that make Excel, LibreOffice or Sheets evaluate a cell as a formula (OWASP).
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-#: Phone-shaped text: "+", an ASCII digit, then only digits, spaces, brackets, dots and hyphens (E.164, or a
-#: number kept as typed such as "+1 (415) 555-0100"). A spreadsheet may do arithmetic on it, but without a
-#: letter there is no function name or cell reference (``x123``), so nothing can run or leak; prefixing
-#: ``'`` would corrupt every such phone. A leading "-" or "=" is never exempt.
-_PHONE_SHAPED: Final = r"\+[0-9][0-9 ().-]*"
 _TRUE: Final = frozenset({"true", "t", "1", "yes", "y"})
 #: Plain lower-case ASCII addresses that email-validator always accepts unchanged (dot-atom local part of at
 #: most 64 characters, host labels of letters/digits/inner hyphens, alphabetic TLD). Checked vectorised so
@@ -97,7 +91,7 @@ def validate_emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         False
     )
     plain &= ~emails.str.contains(_SPECIAL_TLDS).fillna(False).astype(bool)
-    plain &= ~emails.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+    plain &= ~emails.str.startswith(FORMULA_START).fillna(False).astype(bool)
     plain &= ~emails.str.contains("xn--", regex=False).fillna(False).astype(bool)  # punycode: let IDNA decide
     unusual = emails.loc[~plain]
     verdicts = {value: _check_email(value) for value in unusual.dropna().unique()}
@@ -109,7 +103,7 @@ def validate_emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _check_email(value: str) -> tuple[str | None, str]:
-    if value.startswith(_FORMULA_START):
+    if value.startswith(FORMULA_START):
         return None, EMAIL_UNSAFE
     try:
         result = validate_email(value, check_deliverability=False)
@@ -148,18 +142,6 @@ def _parse_phone(value: str, region: str) -> tuple[str | None, bool]:
     if not phonenumbers.is_valid_number(number):
         return None, False
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), bool(number.extension)
-
-
-def neutralise_csv_injection(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(cells with a leading ``'`` where a spreadsheet would run a formula, mask of changed cells).
-
-    Idempotent: a neutralised cell starts with ``'`` and is never prefixed again. Phone-shaped text (E.164
-    or a number kept as typed, see ``_PHONE_SHAPED``) is left alone: without letters it cannot execute.
-    """
-    text = as_text(values)
-    risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
-    risky &= ~text.str.fullmatch(_PHONE_SHAPED).fillna(False).astype(bool)
-    return text.mask(risky, "'" + text), risky
 
 
 def truncate(values: pd.Series, max_length: int) -> tuple[pd.Series, pd.Series]:

@@ -8,16 +8,18 @@ NONEXISTENT_FIELD or 403 INSUFFICIENT_PERMISSION say why not).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from netsuite_acton.errors import PermanentSyncError
+from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite_errors import NetSuiteError
-from netsuite_acton.hooks.suiteql import load_template, render, sql_identifier, sql_int, watermark_literal
+from netsuite_acton.hooks.suiteql import render, sql_identifier, sql_int, watermark_literal
+from netsuite_acton.sources.suiteql_templates import default_template_dir, load_template
 
-if TYPE_CHECKING:
-    from netsuite_acton.hooks.netsuite import NetSuiteHook
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,36 @@ class PreflightReport:
             )
 
 
+def run_preflight(
+    hook: NetSuiteHook,
+    contact_fields: Sequence[str] = ("custentity_acton_score",),
+    customer_fields: Sequence[str] = (),
+    write_check: bool = True,
+    suiteql_dir: str | Path | None = None,
+) -> PreflightReport:
+    """Check, before a sync, what its privileges imply: SuiteQL on contact and customer, the contacts
+    template's columns, and that each custom field exists and can be written (a no-op PATCH of one
+    record with its current value). Returns a report; call ``raise_for_problems()`` to fail loudly.
+
+    The write check bumps that record's ``lastmodifieddate`` (NetSuite saves it), so callers that run
+    often can skip it once it has passed (``write_check=False``): existence is still checked.
+    """
+    report = Preflight(hook, write_check=write_check, suiteql_dir=suiteql_dir).run(
+        contact_fields, customer_fields
+    )
+    log.info("%s", report.summary())
+    return report
+
+
 class Preflight:
     """The checks, run against one hook; :meth:`run` returns the report."""
 
-    def __init__(self, hook: NetSuiteHook, write_check: bool = True) -> None:
+    def __init__(
+        self, hook: NetSuiteHook, write_check: bool = True, suiteql_dir: str | Path | None = None
+    ) -> None:
         self.hook = hook
         self.write_check = write_check
+        self.suiteql_dir = Path(suiteql_dir) if suiteql_dir else default_template_dir()
         self.report = PreflightReport(hook.settings.account_id)
 
     def run(self, contact_fields: Sequence[str], customer_fields: Sequence[str]) -> PreflightReport:
@@ -117,7 +143,7 @@ class Preflight:
         try:
             rid = int(contact_id)
             query = render(
-                load_template("contacts", self.hook.suiteql_dir),
+                load_template("contacts", self.suiteql_dir),
                 after_id=sql_int(rid - 1),
                 upper_id=sql_int(rid),
                 modified_since=watermark_literal(None, self.hook.settings.timezone),
