@@ -1,12 +1,10 @@
-"""NetSuiteHook against a transport-level fake (``responses``): signing, retries, errors, extraction."""
+"""NetSuiteHook against a transport-level fake (``responses``): signing, retries, errors, records, M2M."""
 
 from __future__ import annotations
 
 import json
 import re
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import jwt
@@ -17,73 +15,23 @@ import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from netsuite_acton.client.retries import RetryPolicy
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings
 from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, NetSuiteError
-from netsuite_acton.hooks.suiteql_keyset import KeysetError
-from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
-from netsuite_acton.sources.netsuite_preflight import NetSuitePreflightError, run_preflight
+from tests.support.fake_netsuite import (
+    BASE,
+    CONSUMER_SECRET,
+    SUITEQL,
+    TBA_EXTRA,
+    TOKEN_SECRET,
+    TOKEN_URL,
+    header,
+    make_hook,
+    nserror,
+    oauth_params,
+    set_conn,
+)
 from tests.support.sandboxes import env
-
-BASE = "https://1234567-sb1.suitetalk.api.netsuite.com"
-SUITEQL = f"{BASE}/services/rest/query/v1/suiteql"
-TOKEN_URL = f"{BASE}/services/rest/auth/oauth2/v1/token"
-CONSUMER_SECRET = "consumer-s3cret-value"
-TOKEN_SECRET = "token-s3cret-value"
-TBA_EXTRA = {
-    "account_id": "1234567_SB1",
-    "auth_method": "tba",
-    "consumer_key": "ck-1",
-    "consumer_secret": CONSUMER_SECRET,
-    "token_id": "tid-1",
-    "token_secret": TOKEN_SECRET,
-    "timezone": "America/Los_Angeles",
-    "max_concurrency": 3,
-}
-
-
-def nserror(status: int, code: str, detail: str) -> dict:
-    return {
-        "type": "x",
-        "title": "Error",
-        "status": status,
-        "o:errorDetails": [{"detail": detail, "o:errorCode": code}],
-    }
-
-
-def set_conn(extra: dict, host: str | None = None) -> dict[str, str]:
-    conn = {"conn_type": "netsuite", "extra": extra}
-    if host:
-        conn["host"] = host
-    return {"AIRFLOW_CONN_NETSUITE_UNIT": json.dumps(conn)}
-
-
-@pytest.fixture
-def fake() -> Iterator[responses.RequestsMock]:
-    with env(set_conn(TBA_EXTRA)), responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-def make_hook(sleeps: list[float] | None = None) -> NetSuiteHook:
-    hook = NetSuiteHook(
-        "netsuite_unit", retry_policy=RetryPolicy(max_attempts=6, initial_wait=0.01, max_wait=30)
-    )
-    hook._sleep = sleeps.append if sleeps is not None else (lambda _s: None)
-    return hook
-
-
-def header(request: requests.PreparedRequest, name: str) -> str:
-    """requests-oauthlib turns signed requests' headers into bytes."""
-    value = request.headers[name]
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def oauth_params(request: requests.PreparedRequest) -> dict[str, str]:
-    header_value = header(request, "Authorization")
-    assert header_value.startswith("OAuth ")
-    return dict(re.findall(r'(\w+)="([^"]*)"', header_value))
-
 
 # --- connection ---------------------------------------------------------------------------------------
 
@@ -235,109 +183,6 @@ def test_suiteql_refuses_pages_beyond_the_cap() -> None:
         NetSuiteHook("netsuite_unit").suiteql("SELECT 1", limit=1000, offset=99_500)
 
 
-# --- extraction ---------------------------------------------------------------------------------------
-
-PAGE = re.compile(r"c\.id > (-?\d+) AND c\.id <= (\d+)")
-SINCE = re.compile(r"TO_TIMESTAMP\('([^']+)'")
-
-
-def fake_account(rows: int) -> list[dict]:
-    stages = ["Customer", "Prospect", "Lead", None]
-    contacts = []
-    for i in range(1, rows + 1):
-        cid = i * 3  # sparse ids, like entity ids shared across record types
-        month = 1 + i % 12
-        contact = {
-            "id": str(cid),
-            "entityid": f"C{cid}",
-            "firstname": f"Ann{i}",
-            "isinactive": "T" if i % 10 == 0 else "F",
-            "datecreated": "2025-01-01 00:00:00",
-            "lastmodifieddate": f"2026-{month:02d}-15 12:00:00",
-        }
-        if stages[i % 4]:
-            contact.update(company=str(cid + 1), companyname=f"Co {i}", searchstage=stages[i % 4])
-        contacts.append(contact)
-    return contacts
-
-
-def suiteql_callback(contacts: list[dict], seen_queries: list[str]):
-    def callback(request: requests.PreparedRequest):
-        query = json.loads(request.body)["q"]
-        seen_queries.append(query)
-        since = SINCE.search(query).group(1)
-        matching = [c for c in contacts if c["lastmodifieddate"] >= since]
-        limit = int(parse_qs(urlparse(request.url).query)["limit"][0])
-        if query.startswith("SELECT MIN"):
-            ids = [int(c["id"]) for c in matching]
-            item = {"n": str(len(ids))}
-            if ids:
-                item.update(min_id=str(min(ids)), max_id=str(max(ids)))
-            return 200, {}, json.dumps({"items": [item], "hasMore": False})
-        after, upper = (int(v) for v in PAGE.search(query).groups())
-        hits = [c for c in matching if after < int(c["id"]) <= upper]
-        page = [{**c, "links": []} for c in hits[:limit]]
-        return 200, {}, json.dumps({"items": page, "hasMore": len(hits) > limit, "totalResults": len(hits)})
-
-    return callback
-
-
-def test_extract_contacts_reads_each_contact_once_in_bounded_chunks(fake: responses.RequestsMock) -> None:
-    contacts = fake_account(7_500)
-    queries: list[str] = []
-    fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, queries))
-    frames = list(NetSuiteContacts(make_hook()).extract(chunk_rows=2_000))
-    assert all(len(frame) <= 2_000 for frame in frames)
-    everything = pd.concat(frames, ignore_index=True)
-    assert len(everything) == 7_500
-    assert everything["id"].is_unique
-    assert set(everything["id"]) == {c["id"] for c in contacts}
-    assert str(everything["lastmodifieddate"].dtype) == "datetime64[ns, UTC]"
-    assert set(everything["stage"].dropna()) == {"CUSTOMER", "PROSPECT", "LEAD"}
-    assert everything["isinactive"].sum() == 750
-    assert all("offset=0" in call.request.url for call in fake.calls)
-    assert "1900-01-01 00:00:00" in queries[0]
-
-
-def test_extract_contacts_incremental_filters_in_account_time(fake: responses.RequestsMock) -> None:
-    contacts = fake_account(1_200)
-    queries: list[str] = []
-    fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, queries))
-    since = datetime(2026, 11, 15, 20, 0, tzinfo=UTC)  # 12:00 PST: only November and December rows
-    everything = pd.concat(NetSuiteContacts(make_hook()).extract(modified_since=since), ignore_index=True)
-    months = {c["lastmodifieddate"][:7] for c in contacts if c["id"] in set(everything["id"])}
-    assert months == {"2026-11", "2026-12"}
-    assert (everything["lastmodifieddate"] >= pd.Timestamp(since)).all()
-    assert "TO_TIMESTAMP('2026-11-15 11:00:00'" in queries[0]  # 12:00 PST minus the DST margin
-
-
-def test_incremental_keeps_rows_saved_in_the_same_second(fake: responses.RequestsMock) -> None:
-    contacts = [{"id": "3", "isinactive": "F", "lastmodifieddate": "2026-01-15 04:00:00"}]
-    fake.add_callback(responses.POST, SUITEQL, callback=suiteql_callback(contacts, []))
-    since = datetime(2026, 1, 15, 12, 0, 0, 700_000, tzinfo=UTC)  # NetSuite shows 04:00:00 PST for 12:00:00.9
-    frames = list(NetSuiteContacts(make_hook()).extract(modified_since=since))
-    assert [frame["id"].tolist() for frame in frames] == [["3"]]
-
-
-def test_extract_contacts_with_nothing_to_read(fake: responses.RequestsMock) -> None:
-    fake.post(SUITEQL, json={"items": [{"n": "0"}], "hasMore": False})
-    assert list(NetSuiteContacts(make_hook()).extract(modified_since=datetime.now(UTC))) == []
-
-
-def test_extract_contacts_fails_loudly_when_a_page_fails(fake: responses.RequestsMock) -> None:
-    fake.post(SUITEQL, json={"items": [{"n": "5000", "min_id": "1", "max_id": "5000"}], "hasMore": False})
-    fake.post(SUITEQL, status=400, json=nserror(400, "INVALID_SEARCH", "Unknown column c.title"))
-    with pytest.raises(NetSuiteError, match="INVALID_SEARCH"):
-        list(NetSuiteContacts(make_hook()).extract())
-
-
-def test_keyset_must_advance(fake: responses.RequestsMock) -> None:
-    fake.post(SUITEQL, json={"items": [{"n": "2", "min_id": "1", "max_id": "2000"}], "hasMore": False})
-    fake.post(SUITEQL, json={"items": [{"id": "0"}], "hasMore": True})
-    with pytest.raises(KeysetError, match="ORDER BY"):
-        list(NetSuiteContacts(make_hook()).extract())
-
-
 # --- records ------------------------------------------------------------------------------------------
 
 RECORD = f"{BASE}/services/rest/record/v1/contact"
@@ -389,69 +234,6 @@ def test_update_records_rejects_bad_record_type() -> None:
 def test_get_record(fake: responses.RequestsMock) -> None:
     fake.get(f"{RECORD}/5", json={"id": "5", "custentity_acton_score": 3})
     assert make_hook().get_record("contact", 5)["custentity_acton_score"] == 3
-
-
-# --- preflight ----------------------------------------------------------------------------------------
-
-
-def _preflight_fake(fake: responses.RequestsMock) -> None:
-    def callback(request: requests.PreparedRequest):
-        query = json.loads(request.body)["q"]
-        if "custentity_missing" in query:
-            return (
-                400,
-                {},
-                json.dumps(nserror(400, "INVALID_SEARCH", "Field 'custentity_missing' was not found.")),
-            )
-        return 200, {}, json.dumps({"items": [{"id": "5"}], "totalResults": 1, "hasMore": False})
-
-    fake.add_callback(responses.POST, SUITEQL, callback=callback)
-    fake.get(f"{RECORD}/5", json={"id": "5", "custentity_acton_score": 12})
-    fake.patch(f"{RECORD}/5", status=204)
-    fake.get(f"{BASE}/services/rest/record/v1/customer/5", json={"id": "5"})
-    fake.patch(
-        f"{BASE}/services/rest/record/v1/customer/5",
-        status=403,
-        json=nserror(403, "INSUFFICIENT_PERMISSION", "Permission Violation"),
-    )
-
-
-def test_preflight_names_the_missing_field_and_writes_nothing(fake: responses.RequestsMock) -> None:
-    _preflight_fake(fake)
-    report = run_preflight(
-        make_hook(),
-        contact_fields=("custentity_acton_score", "custentity_missing"),
-        customer_fields=("custentity_lead",),
-    )
-    assert not report.ok
-    assert [c.name for c in report.problems] == ["field contact.custentity_missing"]
-    assert not [c for c in fake.calls if c.request.method == "PATCH"], "a failing preflight wrote"
-    with pytest.raises(NetSuitePreflightError, match="custentity_missing"):
-        report.raise_for_problems()
-
-
-def test_preflight_names_a_field_it_may_not_write(fake: responses.RequestsMock) -> None:
-    _preflight_fake(fake)
-    report = run_preflight(
-        make_hook(), contact_fields=("custentity_acton_score",), customer_fields=("custentity_lead",)
-    )
-    assert [c.name for c in report.problems] == ["field customer.custentity_lead"]
-    assert "INSUFFICIENT_PERMISSION" in report.problems[0].detail
-    noop = next(c.request for c in fake.calls if c.request.method == "PATCH" and "/contact/" in c.request.url)
-    assert json.loads(noop.body) == {"custentity_acton_score": 12}
-
-
-def test_preflight_without_write_check_only_reads(fake: responses.RequestsMock) -> None:
-    _preflight_fake(fake)
-    report = run_preflight(make_hook(), contact_fields=("custentity_acton_score",), write_check=False)
-    assert report.ok
-    assert not [c for c in fake.calls if c.request.method == "PATCH"]
-
-
-def test_preflight_reports_bad_credentials(fake: responses.RequestsMock) -> None:
-    fake.post(SUITEQL, status=401, json=nserror(401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt."))
-    report = run_preflight(make_hook())
-    assert [c.name for c in report.problems] == ["authentication"]
 
 
 # --- M2M ----------------------------------------------------------------------------------------------
