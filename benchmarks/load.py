@@ -27,7 +27,7 @@ import requests
 
 from benchmarks.common import RssSampler, update_doc_section
 from netsuite_acton.hooks.acton import ActOnHook, MergeResult
-from netsuite_acton.hooks.acton_csv import split_csv
+from netsuite_acton.hooks.acton.csv_upload import split_csv
 from netsuite_acton.state import StateStore
 from sandbox.launcher import SandboxProcess, sandbox_connection
 

@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from netsuite_acton.hooks.acton_errors import ActOnHeadingsMismatchError
+from netsuite_acton.hooks.acton.errors import ActOnHeadingsMismatchError
 from netsuite_acton.operators.extract_scores import SCORES, ActOnScoresExtractOperator
 from tests.operators.conftest import REVERSE_DAG
 

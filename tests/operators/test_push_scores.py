@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netsuite_acton.hooks.netsuite_records import RecordUpdateResult
+from netsuite_acton.hooks.netsuite.records import RecordUpdateResult
 from netsuite_acton.operators.push_scores import (
     RESULTS,
     CommitScoresOperator,

@@ -12,8 +12,8 @@ import pytest
 import requests
 import responses
 
-from netsuite_acton.hooks.netsuite_errors import NetSuiteError
-from netsuite_acton.hooks.suiteql_keyset import KeysetError
+from netsuite_acton.hooks.netsuite.errors import NetSuiteError
+from netsuite_acton.hooks.netsuite.keyset import KeysetError
 from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
 from tests.support.fake_netsuite import SUITEQL, make_hook, nserror
 

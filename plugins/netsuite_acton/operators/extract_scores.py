@@ -32,7 +32,7 @@ class ActOnScoresExtractOperator(SyncStepOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.acton import ActOnHook
-        from netsuite_acton.hooks.acton_errors import ActOnHeadingsMismatchError
+        from netsuite_acton.hooks.acton.errors import ActOnHeadingsMismatchError
         from netsuite_acton.operators.staging import ChunkWriter
         from netsuite_acton.sync.report import RunReport
 

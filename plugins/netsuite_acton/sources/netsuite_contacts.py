@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from netsuite_acton.hooks.suiteql import SqlLiteral, account_local_to_utc, render, watermark_literal
+from netsuite_acton.hooks.netsuite.suiteql import SqlLiteral, account_local_to_utc, render, watermark_literal
 from netsuite_acton.sources.suiteql_templates import default_template_dir, load_template
 from netsuite_acton.sync.contract import CONTACT_COLUMNS, STAGES, TEXT_COLUMNS
 

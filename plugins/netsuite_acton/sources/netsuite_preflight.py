@@ -15,8 +15,8 @@ from pathlib import Path
 
 from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from netsuite_acton.hooks.netsuite_errors import NetSuiteError
-from netsuite_acton.hooks.suiteql import render, sql_identifier, sql_int, watermark_literal
+from netsuite_acton.hooks.netsuite.errors import NetSuiteError
+from netsuite_acton.hooks.netsuite.suiteql import render, sql_identifier, sql_int, watermark_literal
 from netsuite_acton.sources.suiteql_templates import default_template_dir, load_template
 
 log = logging.getLogger(__name__)

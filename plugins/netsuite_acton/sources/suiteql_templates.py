@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from netsuite_acton.hooks.suiteql import sql_identifier
+from netsuite_acton.hooks.netsuite.suiteql import sql_identifier
 
 
 def default_template_dir() -> Path:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from requests_oauthlib import OAuth1
 
 from netsuite_acton.hooks.connection_fields import tls_verify
-from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, error_from_response
+from netsuite_acton.hooks.netsuite.errors import NetSuiteConfigError, error_from_response
 
 TOKEN_ENDPOINT = "/services/rest/auth/oauth2/v1/token"  # noqa: S105 (a path, not a secret)
 M2M_SCOPE = "rest_webservices"

@@ -16,7 +16,7 @@ from requests_oauthlib import OAuth1
 
 from netsuite_acton.client.retries import RetryPolicy
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from netsuite_acton.hooks.netsuite_errors import NetSuiteError
+from netsuite_acton.hooks.netsuite.errors import NetSuiteError
 from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
 from netsuite_acton.sources.netsuite_preflight import run_preflight
 from sandbox.launcher import SandboxProcess

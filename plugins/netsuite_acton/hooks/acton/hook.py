@@ -3,7 +3,7 @@
 Act-On's limits shape it (see docs and API_FACTS): 5 calls per second, 30,000 per day, 5 password logins
 per hour, single-use refresh tokens. So every call, the token endpoint included, passes the client-side
 :mod:`rate limiter <netsuite_acton.client.rate_limit>`; the token lives in the state store and is shared by
-every worker (:mod:`netsuite_acton.hooks.acton_tokens`); contacts are loaded with the bulk merge (a few
+every worker (:mod:`netsuite_acton.hooks.acton.tokens`); contacts are loaded with the bulk merge (a few
 calls per million rows), never per record.
 
 Across processes the per-second budget is divided, not shared: run Act-On tasks in an Airflow pool
@@ -39,16 +39,16 @@ from netsuite_acton.client.retries import (
     call_with_retries,
     parse_retry_after,
 )
-from netsuite_acton.hooks.acton_csv import header_csv, split_csv
-from netsuite_acton.hooks.acton_errors import (
+from netsuite_acton.hooks.acton.csv_upload import header_csv, split_csv
+from netsuite_acton.hooks.acton.errors import (
     ActOnAmbiguousError,
     ActOnError,
     ActOnHeadingsMismatchError,
     ActOnQuotaExhaustedError,
     ActOnRetriableError,
 )
-from netsuite_acton.hooks.acton_settings import ActOnSettings, base_url
-from netsuite_acton.hooks.acton_tokens import (
+from netsuite_acton.hooks.acton.settings import ActOnSettings, base_url
+from netsuite_acton.hooks.acton.tokens import (
     Grant,
     RefreshRejectedError,
     TokenCipher,

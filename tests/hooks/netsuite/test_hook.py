@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings
-from netsuite_acton.hooks.netsuite_errors import NetSuiteConfigError, NetSuiteError
+from netsuite_acton.hooks.netsuite.auth import M2MBearerAuth, NetSuiteSettings
+from netsuite_acton.hooks.netsuite.errors import NetSuiteConfigError, NetSuiteError
 from tests.support.fake_netsuite import (
     BASE,
     CONSUMER_SECRET,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netsuite_acton.hooks.suiteql import sql_identifier, sql_int
+from netsuite_acton.hooks.netsuite.suiteql import sql_identifier, sql_int
 
 
 @dataclass(frozen=True)

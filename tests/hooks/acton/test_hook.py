@@ -17,7 +17,7 @@ from requests_toolbelt.multipart.decoder import MultipartDecoder
 from netsuite_acton.client.rate_limit import RateLimiter
 from netsuite_acton.client.retries import RetryPolicy
 from netsuite_acton.hooks.acton import ActOnError, ActOnHook, MergeResult
-from netsuite_acton.hooks.acton_settings import base_url
+from netsuite_acton.hooks.acton.settings import base_url
 from netsuite_acton.state import StateStore
 from tests.support.sandboxes import env
 

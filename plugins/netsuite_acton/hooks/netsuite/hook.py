@@ -25,27 +25,21 @@ from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 from netsuite_acton.client.concurrency import AdaptiveLimiter
 from netsuite_acton.client.parallel import read_in_parallel
 from netsuite_acton.client.retries import RetriableHTTPError, RetryPolicy, call_with_retries
-from netsuite_acton.hooks.netsuite_auth import M2MBearerAuth, NetSuiteSettings, make_auth
-from netsuite_acton.hooks.netsuite_errors import NetSuiteError, error_from_response
-from netsuite_acton.hooks.netsuite_records import (
+from netsuite_acton.hooks.netsuite.auth import M2MBearerAuth, NetSuiteSettings, make_auth
+from netsuite_acton.hooks.netsuite.errors import NetSuiteError, error_from_response
+from netsuite_acton.hooks.netsuite.keyset import KeysetCursor, RangeSplitter, plan_id_ranges
+from netsuite_acton.hooks.netsuite.records import (
     RecordUpdateResult,
     jsonable,
     updates_from_frame,
     validate_record_id,
     validate_record_type,
 )
-from netsuite_acton.hooks.suiteql import (
+from netsuite_acton.hooks.netsuite.suiteql import (
     SqlLiteral,
     render,
     sql_int,
 )
-from netsuite_acton.hooks.suiteql_keyset import KeysetCursor, RangeSplitter, plan_id_ranges
-
-__all__ = [
-    "NetSuiteError",
-    "NetSuiteHook",
-    "RecordUpdateResult",
-]
 
 SUITEQL_ENDPOINT = "/services/rest/query/v1/suiteql"
 RECORD_ENDPOINT = "/services/rest/record/v1"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from netsuite_acton.hooks.acton_csv import header_csv, neutralise_formulas, split_csv
-from netsuite_acton.hooks.acton_tokens import (
+from netsuite_acton.hooks.acton.csv_upload import header_csv, neutralise_formulas, split_csv
+from netsuite_acton.hooks.acton.tokens import (
     Grant,
     RefreshRejectedError,
     TokenCipher,

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from netsuite_acton.client.parallel import read_in_parallel
-from netsuite_acton.hooks.suiteql import (
+from netsuite_acton.hooks.netsuite.keyset import IdRange, KeysetError, RangeSplitter, plan_id_ranges
+from netsuite_acton.hooks.netsuite.suiteql import (
     SqlLiteral,
     account_local_to_utc,
     render,
@@ -20,7 +21,6 @@ from netsuite_acton.hooks.suiteql import (
     sql_timestamp,
     watermark_literal,
 )
-from netsuite_acton.hooks.suiteql_keyset import IdRange, KeysetError, RangeSplitter, plan_id_ranges
 from netsuite_acton.sources.netsuite_contacts import CONTACT_COLUMNS, contacts_frame
 from netsuite_acton.sources.suiteql_templates import load_template
 
