@@ -38,7 +38,6 @@ import requests
 
 from benchmarks.common import RssSampler, cpu_seconds, update_doc_section
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from netsuite_acton.operators.push_scores import field_value
 from netsuite_acton.state import StateStore
 from netsuite_acton.sync.contract import CONTACT_RECORD
 from netsuite_acton.sync.scores import diff_scores, pushed_records
@@ -189,8 +188,7 @@ def push(hook: NetSuiteHook, to_push: pd.DataFrame, max_workers: int | None = No
     parts = []
     for (record_type, field_id), group in to_push.groupby(["record_type", "field_id"], sort=True):
         updates = [
-            (rid, {str(field_id): field_value(v)})
-            for rid, v in zip(group["record_id"], group["value"], strict=True)
+            (rid, {str(field_id): v}) for rid, v in zip(group["record_id"], group["value"], strict=True)
         ]
         outcomes = hook.update_records(str(record_type), updates, max_workers=max_workers)
         frame = pd.DataFrame([asdict(o) for o in outcomes])
@@ -235,7 +233,7 @@ def verify(base_url: str, accepted: pd.DataFrame, sample: int, seed: int) -> tup
         for rid, value in zip(picked["record_id"], picked["value"], strict=True):
             response = session.get(f"{base_url}/_sandbox/contacts/{rid}", timeout=60)
             response.raise_for_status()
-            wrong += response.json().get(SCORE_FIELD) != field_value(value)
+            wrong += response.json().get(SCORE_FIELD) != value
     return len(picked), wrong
 
 

@@ -2,40 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from netsuite_acton.hooks.netsuite.records import RecordUpdateResult
+from netsuite_acton.hooks.netsuite.records import RecordUpdateResult, jsonable
 from netsuite_acton.operators.push_scores import (
     RESULTS,
     CommitScoresOperator,
     PushScoresOperator,
-    field_value,
 )
 from netsuite_acton.operators.resolve_scores import TO_PUSH
 from netsuite_acton.sync.scores import empty_updates
 from tests.operators.conftest import REVERSE_DAG
 
 
-@pytest.mark.parametrize(
-    ("value", "expected", "kind"),
-    [
-        (87.0, 87, int),
-        (np.float64(3.0), 3, int),
-        (0.0, 0, int),
-        (87.5, 87.5, float),
-        (np.float64(1.25), 1.25, float),
-    ],
-)
-def test_field_value(value, expected, kind) -> None:
-    out = field_value(value)
-    assert out == expected
-    assert type(out) is kind
-
-
 class FakeNetSuiteHook:
-    """``update_records`` answers in input order; records in ``locked`` fail as NetSuite would."""
+    """``update_records`` answers in input order; records in ``locked`` fail as NetSuite would.
+
+    It records the bodies as the real hook would send them (through ``jsonable``), so the tests see the wire.
+    """
 
     instances: list[FakeNetSuiteHook] = []
     locked: set[str] = set()
@@ -49,7 +34,7 @@ class FakeNetSuiteHook:
         return sum(len(updates) for _, updates in self.calls)
 
     def update_records(self, record_type: str, updates: Any) -> list[RecordUpdateResult]:
-        updates = list(updates)
+        updates = [(rid, {k: jsonable(v) for k, v in fields.items()}) for rid, fields in updates]
         self.calls.append((record_type, updates))
         return [
             RecordUpdateResult(record_type, rid, False, 400, "RCRD_LOCKED_BY_WF", "locked")

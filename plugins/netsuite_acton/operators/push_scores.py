@@ -15,11 +15,6 @@ if TYPE_CHECKING:
 RESULTS = "push_results"
 
 
-def field_value(value: float) -> int | float:
-    """Whole scores go out as integers: a NetSuite integer field refuses ``87.0``."""
-    return int(value) if float(value).is_integer() else float(value)
-
-
 class PushScoresOperator(SyncStepOperator):
     """One PATCH per record, concurrently within the connection's budget; every outcome kept.
 
@@ -64,8 +59,7 @@ class PushScoresOperator(SyncStepOperator):
         parts = []
         for (record_type, field_id), group in to_push.groupby(["record_type", "field_id"], sort=True):
             updates = [
-                (rid, {str(field_id): field_value(v)})
-                for rid, v in zip(group["record_id"], group["value"], strict=True)
+                (rid, {str(field_id): v}) for rid, v in zip(group["record_id"], group["value"], strict=True)
             ]
             outcomes = hook.update_records(str(record_type), updates)
             frame = pd.DataFrame([asdict(o) for o in outcomes])

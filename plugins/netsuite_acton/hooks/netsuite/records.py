@@ -39,13 +39,19 @@ def validate_record_id(record_id: object) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """NaN/None → null (clears the field); numpy scalars → Python; timestamps → ISO-8601."""
+    """NaN/None → null (clears the field); numpy scalars → Python; timestamps → ISO-8601; whole floats → int.
+
+    NetSuite refuses ``87.0`` for an integer field and accepts ``87`` for a decimal one, so a whole number
+    always goes out as an integer, whichever path (pairs or a frame) the caller used.
+    """
     if isinstance(value, dict | list):
         return value
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, pd.Timestamp | datetime):
         return value.isoformat()
     return value
