@@ -218,7 +218,7 @@ def test_generic_run_is_authenticated_and_keeps_emails_out_of_logs(
     hook = ActOnHook("acton_unit", state=store, method="PUT", retry_policy=RetryPolicy(initial_wait=0.01))
     hook._sleep = lambda _seconds: None
 
-    response = hook.run(f"api/1/list/l-0001/record?email={USERNAME}", json={"Act-On score": 42})
+    response = hook.run(f"api/1/list/l-0001/record?email={USERNAME}", json_body={"Act-On score": 42})
 
     assert response.json()["id"] == "l-0001:3"
     sent = fake.calls[-1].request

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import pandas as pd
 import requests
-from airflow.providers.http.hooks.http import HttpHook
+from airflow.sdk import BaseHook
 from requests.adapters import HTTPAdapter
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
@@ -89,14 +89,15 @@ class MergeResult:
     calls: int = 0
 
 
-class ActOnHook(HttpHook):
+class ActOnHook(BaseHook):
     """Act-On REST API: lists, bulk merges and downloads, with a shared token and a client-side rate limit.
 
     :param acton_conn_id: an ``acton`` connection (login = username, password, extra client id/secret).
     :param state: where the shared token lives; default the ``netsuite_acton_state`` connection's store.
     :param retry_policy: retries for 429, 5xx, timeouts and dropped connections.
     :param job_timeout: seconds to wait for one upload job before failing.
-    :param method: HTTP method of :meth:`run` (HttpHook's generic call); the named methods ignore it.
+    :param method: HTTP method of :meth:`run` (a generic call in ``HttpHook``'s style, but through the
+        same token, limiter and retries); the named methods ignore it.
     """
 
     conn_name_attr = "acton_conn_id"
@@ -115,7 +116,8 @@ class ActOnHook(HttpHook):
         poll_max: float = 15.0,
         method: str = "GET",
     ) -> None:
-        super().__init__(method=method, http_conn_id=acton_conn_id)
+        super().__init__()
+        self.method = method.upper()
         self.acton_conn_id = acton_conn_id
         self.retry_policy = retry_policy or RetryPolicy()
         self.job_timeout = job_timeout
@@ -149,7 +151,6 @@ class ActOnHook(HttpHook):
             )
             self._require_credentials(settings)
             self._settings = settings
-            self.base_url = self._settings.base_url
         return self._settings
 
     def _require_credentials(self, s: ActOnSettings) -> None:
@@ -201,10 +202,11 @@ class ActOnHook(HttpHook):
         """HTTP calls this hook sent to Act-On (token endpoint, retries and job polls included)."""
         return self._calls
 
-    def get_conn(
-        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
-    ) -> requests.Session:
-        """A pooled session, TLS verified unless the connection says otherwise; auth is added per call."""
+    def get_conn(self) -> requests.Session:
+        """A pooled session, TLS verified unless the connection says otherwise; auth is added per call.
+
+        Shared by every call of this hook: per-request headers are passed per request, never set here.
+        """
         if self._session is None:
             s = self.settings
             session = requests.Session()
@@ -215,8 +217,6 @@ class ActOnHook(HttpHook):
             session.mount("http://", adapter)
             session.headers.update({"Accept": "application/json", "User-Agent": "netsuite-acton-sync"})
             self._session = session
-        if headers:
-            self._session.headers.update(headers)
         return self._session
 
     # -- transport ----------------------------------------------------------------------------------
@@ -332,18 +332,18 @@ class ActOnHook(HttpHook):
         self,
         endpoint: str | None = None,
         data: dict[str, Any] | str | None = None,
-        headers: dict[str, Any] | None = None,
-        extra_options: dict[str, Any] | None = None,
-        **request_kwargs: Any,
+        *,
+        json_body: Any = None,
     ) -> requests.Response:
-        """HttpHook's generic call (``ActOnHook(method=...)`` style), authenticated, limited and retried.
+        """A generic call (``ActOnHook(method=...)``, as ``HttpHook.run``), authenticated, limited, retried.
 
         For endpoints without a dedicated method; GET sends ``data`` as query parameters, other methods
-        as a form, or ``json=`` as a JSON body. Only GET, PUT and DELETE are retried on ambiguous failures.
+        as a form, or ``json_body`` as a JSON body. Only GET, PUT and DELETE are retried on ambiguous
+        failures.
         """
         path = "/" + (endpoint or "").lstrip("/")
         what = f"{self.method} {path.split('?', 1)[0]}"  # query values (an email) never reach a log line
-        payload = request_kwargs.get("json")
+        payload = json_body
         if self.method == "GET":
             return self._call("GET", path, what=what, params=data if isinstance(data, dict) else None)
 

@@ -1,10 +1,11 @@
-"""NetSuite hook: SuiteQL, parallel keyset extraction of contacts, record PATCHes and a preflight check.
+"""NetSuite hook: SuiteQL pages, parallel keyset reads, record GET and PATCH (API primitives only).
 
-Built on Airflow's HTTP provider (``HttpHook``): the hook owns the connection, the session, the signing and
-the retries. Every request goes through :meth:`NetSuiteHook._request`, which holds an in-flight slot (the
-account's concurrency is a shared budget), signs afresh on every attempt, and retries only what is
-retriable (429, 5xx, timeouts, dropped connections) with jittered backoff, honouring ``Retry-After``.
-Logs carry endpoints, ids and counts; never secrets, never email addresses.
+A ``BaseHook``, shaped like the HTTP provider's (``get_conn``, ``check_response``, ``test_connection``)
+but not inheriting it: ``HttpHook.run`` would bypass the in-flight cap and the retries, and subclassing it
+meant writing its private attributes. Every request goes through :meth:`NetSuiteHook._request`, which
+holds an in-flight slot (the account's concurrency is a shared budget), signs afresh on every attempt,
+and retries only what is retriable (429, 5xx, timeouts, dropped connections) with jittered backoff,
+honouring ``Retry-After``. Logs carry endpoints, ids and counts; never secrets, never email addresses.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 import requests
-from airflow.providers.http.hooks.http import HttpHook
+from airflow.sdk import BaseHook
 from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 
 from netsuite_acton.client.concurrency import AdaptiveLimiter
@@ -49,7 +50,7 @@ RESULT_CAP = 100_000
 DEFAULT_RETRY_POLICY = RetryPolicy(max_attempts=10, initial_wait=0.25, max_wait=20.0)
 
 
-class NetSuiteHook(HttpHook):
+class NetSuiteHook(BaseHook):
     """Talk to one NetSuite account through SuiteTalk REST (SuiteQL and the record API).
 
     :param netsuite_conn_id: an Airflow connection of type ``netsuite``.
@@ -66,7 +67,7 @@ class NetSuiteHook(HttpHook):
         netsuite_conn_id: str = default_conn_name,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(method="POST", http_conn_id=netsuite_conn_id)
+        super().__init__()
         self.netsuite_conn_id = netsuite_conn_id
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self._lock = threading.RLock()
@@ -99,23 +100,18 @@ class NetSuiteHook(HttpHook):
                 self._limiter = AdaptiveLimiter(self.settings.max_concurrency)
             return self._limiter
 
-    def get_conn(
-        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
-    ) -> requests.Session:
-        """The hook's one session: signing auth, TLS verification, a pool sized for max_concurrency."""
+    def get_conn(self) -> requests.Session:
+        """The hook's one session: signing auth, TLS verification, a pool sized for max_concurrency.
+
+        Per-request headers go to :meth:`_request`, never into this shared session.
+        """
         with self._lock:
             if self._session is None:
                 self._session = self._new_session()
-            session = self._session
-        if headers:
-            session.headers.update(headers)
-        return session
+            return self._session
 
     def _new_session(self) -> requests.Session:
         settings = self.settings
-        self.base_url = settings.base_url
-        self._base_url_initialized = True
-        self.merged_extra = {"timeout": settings.timeout}
         session = requests.Session()
         session.auth = make_auth(settings)
         session.verify = settings.verify
@@ -155,7 +151,7 @@ class NetSuiteHook(HttpHook):
     ) -> requests.Response:
         """One API call with retries; each attempt is prepared, and so signed, afresh."""
         session = self.get_conn()
-        url = self.url_from_endpoint(endpoint)
+        url = f"{self.settings.base_url.rstrip('/')}/{endpoint.lstrip('/')}"
         limiter = self.limiter
         timeout = self.settings.timeout
 
