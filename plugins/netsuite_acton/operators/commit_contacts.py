@@ -6,10 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
-from netsuite_acton.operators.diff_contacts import CHANGED
-from netsuite_acton.operators.extract_contacts import MANIFEST, WATERMARK
-from netsuite_acton.operators.load_contacts import REJECTED
-from netsuite_acton.operators.transform_contacts import LINKS
+from netsuite_acton.operators.folders import CHANGED, LINKS, MANIFEST, REJECTED, WATERMARK
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
-from netsuite_acton.operators.transform_contacts import TRANSFORMED
+from netsuite_acton.operators.folders import CHANGED, TRANSFORMED
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-CHANGED = "changed"
 
 
 class DiffContactsOperator(SyncStepOperator):

@@ -6,12 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.folders import EXTRACTED, MANIFEST, WATERMARK
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-WATERMARK = "netsuite_contacts"
-MANIFEST = "extract/manifest.json"
 
 
 def resolve_window(
@@ -56,8 +54,8 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
         staging = self.staging(context)
         modified_since = self._window(context, staging)
         started_at = datetime.now(UTC)
-        staging.reset_step("extract")
-        writer = ChunkWriter(staging, "extract", cfg.chunk_rows)
+        staging.reset_step(EXTRACTED)
+        writer = ChunkWriter(staging, EXTRACTED, cfg.chunk_rows)
         contacts = NetSuiteContacts(netsuite_conn_id=self.netsuite_conn_id)
         for frame in contacts.extract(modified_since=modified_since, chunk_rows=cfg.chunk_rows):
             writer.add(frame)

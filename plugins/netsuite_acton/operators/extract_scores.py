@@ -6,13 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.folders import SCORES, SCORES_WATERMARK
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-SCORES = "scores"
-#: Where the next score download starts (Act-On ``modafter``); moved by the reverse commit step.
-SCORES_WATERMARK = "acton_scores"
 
 
 class ActOnScoresExtractOperator(SyncStepOperator):

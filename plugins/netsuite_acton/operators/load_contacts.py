@@ -6,13 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.errors import InvalidParamError
 from netsuite_acton.operators.base import SyncStepOperator, param
-from netsuite_acton.operators.diff_contacts import CHANGED
+from netsuite_acton.operators.folders import CHANGED, REJECTED
 
 if TYPE_CHECKING:
     import pandas as pd
     from airflow.sdk import Context
-
-REJECTED = "rejected"
 
 
 def target_lists(routed: list[str], only: list[str] | None) -> list[str]:

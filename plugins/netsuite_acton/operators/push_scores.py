@@ -6,13 +6,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
-from netsuite_acton.operators.resolve_scores import TO_PUSH
+from netsuite_acton.operators.folders import RESULTS, SCORES_WATERMARK, TO_PUSH
 
 if TYPE_CHECKING:
     import pandas as pd
     from airflow.sdk import Context
-
-RESULTS = "push_results"
 
 
 class PushScoresOperator(SyncStepOperator):
@@ -114,8 +112,6 @@ class CommitScoresOperator(SyncStepOperator):
 
     def _advance_watermark(self, context: Context, state: Any) -> str | None:
         from datetime import datetime
-
-        from netsuite_acton.operators.extract_scores import SCORES_WATERMARK
 
         ti = context["ti"]
         push = ti.xcom_pull(task_ids="push") or {}

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
-from netsuite_acton.operators.validate_scores import VALID_SCORES
+from netsuite_acton.operators.folders import TO_PUSH, UNLINKED, UPDATES, VALID_SCORES
 
 if TYPE_CHECKING:
     import pandas as pd
     from airflow.sdk import Context
-
-UPDATES, UNLINKED, TO_PUSH = "updates", "unlinked", "to_push"
 
 
 class ResolveScoresOperator(SyncStepOperator):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator
-from netsuite_acton.operators.validate_contacts import VALIDATED
+from netsuite_acton.operators.folders import (
+    CLEANED,
+    DUPLICATES,
+    LINKS,
+    QUARANTINE_CLEAN,
+    TRANSFORMED,
+    VALIDATED,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-CLEANED, TRANSFORMED = "cleaned", "transformed"
-QUARANTINE_CLEAN, DUPLICATES, LINKS = "quarantine_clean", "duplicates", "links"
 
 
 class TransformContactsOperator(SyncStepOperator):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.folders import EXTRACTED, QUARANTINE, VALIDATED
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-#: Step folders of the forward run (shared with the later steps).
-EXTRACTED, VALIDATED, QUARANTINE = "extract", "validated", "quarantine_validate"
 
 
 class ValidateContactsOperator(SyncStepOperator):

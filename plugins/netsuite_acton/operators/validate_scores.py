@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator
-from netsuite_acton.operators.extract_scores import SCORES
+from netsuite_acton.operators.folders import QUARANTINE_SCORES, SCORES, VALID_SCORES
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-VALID_SCORES, QUARANTINE_SCORES = "scores_valid", "quarantine_scores"
 
 
 class ValidateScoresOperator(SyncStepOperator):

@@ -1,0 +1,38 @@
+"""Every run-folder step name and state key the operators share, in one place.
+
+A step writes its output under ``<run folder>/<step>/`` and the next step reads it from there; naming the
+folders here, not in the operator that happens to write them, keeps the operators from importing each
+other and lets a reader see a run folder's whole layout at once.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- forward: netsuite_contacts_to_acton --------------------------------------------------------------
+EXTRACTED: Final = "extract"  #: contacts as NetSuite gave them (Parquet chunks)
+MANIFEST: Final = "extract/manifest.json"  #: the extraction window and start time (pinned on rerun)
+VALIDATED: Final = "validated"
+QUARANTINE: Final = "quarantine_validate"  #: rows the expectation suite refused, with every reason
+CLEANED: Final = "cleaned"
+TRANSFORMED: Final = "transformed"
+QUARANTINE_CLEAN: Final = "quarantine_clean"  #: rows cleaning refused (invalid email), with the reason
+DUPLICATES: Final = "duplicates"  #: losers of duplicate emails, with the winner's id
+LINKS: Final = "links"  #: email <-> NetSuite contact ids, for the reverse sync
+CHANGED: Final = "changed"  #: rows to send (new or changed since the last load)
+REJECTED: Final = "rejected"  #: rows Act-On refused, with Act-On's reason
+
+# -- reverse: acton_scores_to_netsuite ----------------------------------------------------------------
+SCORES: Final = "scores"
+VALID_SCORES: Final = "scores_valid"
+QUARANTINE_SCORES: Final = "quarantine_scores"
+UPDATES: Final = "updates"
+UNLINKED: Final = "unlinked"  #: scored emails NetSuite does not know
+TO_PUSH: Final = "to_push"
+RESULTS: Final = "push_results"  #: every NetSuite write with NetSuite's outcome
+
+# -- state keys (watermarks) --------------------------------------------------------------------------
+WATERMARK: Final = "netsuite_contacts"  #: next contact extraction (minus the lookback)
+SCORES_WATERMARK: Final = (
+    "acton_scores"  #: next score download (Act-On modafter); moved by the reverse commit
+)
