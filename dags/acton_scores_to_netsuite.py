@@ -81,7 +81,6 @@ with DAG(
     commit = CommitScoresOperator(task_id="commit", **common)
     report = RunReportOperator(
         task_id="report",
-        steps=["preflight", "extract_scores", "validate", "resolve", "diff", "push", "commit"],
         direction="reverse",
         failure_rate_step="push",
         trigger_rule="all_done",

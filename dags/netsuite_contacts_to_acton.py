@@ -96,7 +96,6 @@ with DAG(
     commit = CommitContactsOperator(task_id="commit", **common)
     report = RunReportOperator(
         task_id="report",
-        steps=["extract", "validate", "transform", "diff", "load", "commit"],
         trigger_rule="all_done",
         **common,
     )

@@ -28,7 +28,7 @@ class RunReportOperator(SyncStepOperator):
     def __init__(
         self,
         *,
-        steps: list[str],
+        steps: list[str] | None = None,
         direction: str = "forward",
         failure_rate_step: str | None = None,
         **kwargs: Any,
@@ -38,11 +38,23 @@ class RunReportOperator(SyncStepOperator):
         self.direction = direction
         self.failure_rate_step = failure_rate_step
 
+    @property
+    def step_ids(self) -> list[str]:
+        """The steps to report on: ``steps`` if given, else every task upstream of this one, in DAG order.
+
+        Learnt from the DAG so that a step added to a DAG is reported (and a failed one noticed) without
+        a second list to keep in step.
+        """
+        if self.steps is not None:
+            return list(self.steps)
+        upstream = self.get_flat_relative_ids(upstream=True)
+        return [task.task_id for task in self.dag.tasks if task.task_id in upstream]
+
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.sync.report import RunReport
 
         ti = context["ti"]
-        steps = {step: ti.xcom_pull(task_ids=step) for step in self.steps}
+        steps = {step: ti.xcom_pull(task_ids=step) for step in self.step_ids}
         started = context["dag_run"].start_date
         finished = datetime.now(UTC)
         merged = RunReport.merge(
