@@ -31,6 +31,7 @@ from airflow.sdk import BaseHook
 from requests.adapters import HTTPAdapter
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
+from netsuite_acton.client.paging import offset_pages
 from netsuite_acton.client.rate_limit import RateLimiter, shared_limiter
 from netsuite_acton.client.redaction import redact
 from netsuite_acton.client.retries import (
@@ -406,20 +407,17 @@ class ActOnHook(BaseHook):
     # -- lists --------------------------------------------------------------------------------------
     def list_lists(self, page_size: int = PAGE_MAX) -> list[dict[str, Any]]:
         """Every contact list (all pages): Act-On has no lookup by name."""
-        lists: list[dict[str, Any]] = []
-        offset = 0
-        while True:
+
+        def fetch(offset: int, count: int) -> tuple[list[dict[str, Any]], int | None]:
             page = self._call(
                 "GET",
                 "/api/1/list",
                 what="GET /api/1/list",
-                params={"listingtype": "CONTACT_LIST", "count": min(page_size, PAGE_MAX), "offset": offset},
+                params={"listingtype": "CONTACT_LIST", "count": count, "offset": offset},
             ).json()
-            result = page.get("result") or []
-            lists.extend(result)
-            offset += len(result)
-            if not result or offset >= int(page.get("totalCount", offset)):
-                return lists
+            return page.get("result") or [], _total(page)
+
+        return [item for page in offset_pages(fetch, min(page_size, PAGE_MAX)) for item in page]
 
     def find_list(self, name: str) -> dict[str, Any] | None:
         """The contact list called ``name`` (the oldest, if Act-On holds several), or None."""
@@ -659,16 +657,15 @@ class ActOnHook(BaseHook):
         page_size: int = PAGE_MAX,
     ) -> Iterator[pd.DataFrame]:
         """The list as DataFrames of at most ``page_size`` rows (JSON pages, ``_contact_id_`` kept)."""
-        offset = 0
-        count = max(1, min(page_size, PAGE_MAX))
-        while True:
+        headers: list[str] = []
+
+        def fetch(offset: int, count: int) -> tuple[list[Any], int | None]:
             page = self._download_page(list_id, offset, count, fields, modified_after)
-            data = page.get("data") or []
-            if data:
-                yield pd.DataFrame(data, columns=page.get("headers"))
-            offset += len(data)
-            if len(data) < count or offset >= int(page.get("totalCount", offset)):
-                return
+            headers[:] = page.get("headers") or []
+            return page.get("data") or [], _total(page)
+
+        for data in offset_pages(fetch, max(1, min(page_size, PAGE_MAX))):
+            yield pd.DataFrame(data, columns=headers)
 
     def _download_page(
         self,
@@ -732,3 +729,11 @@ class ActOnHook(BaseHook):
             return True, f"Connected to Act-On at {self.settings.base_url}: {page.get('totalCount', 0)} lists"
         except Exception as exc:
             return False, self._scrub(str(exc))
+
+
+def _total(page: dict[str, Any]) -> int | None:
+    """The page's ``totalCount`` as an int, or None when absent or not a number."""
+    try:
+        return int(page["totalCount"])
+    except (KeyError, TypeError, ValueError):
+        return None
