@@ -58,6 +58,22 @@ class SyncStepOperator(BaseOperator):
         return StateStore.from_airflow(self.state_conn_id)
 
 
+class NetSuiteStepOperator(SyncStepOperator):
+    """A sync step that talks to NetSuite through the connection ``netsuite_conn_id``."""
+
+    def __init__(self, *, netsuite_conn_id: str = "netsuite_default", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.netsuite_conn_id = netsuite_conn_id
+
+
+class ActOnStepOperator(SyncStepOperator):
+    """A sync step that talks to Act-On through the connection ``acton_conn_id``."""
+
+    def __init__(self, *, acton_conn_id: str = "acton_default", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.acton_conn_id = acton_conn_id
+
+
 def param(context: Context, name: str, default: Any = None) -> Any:
     """A run Param (trigger form), with a default for runs created before the Param existed."""
     value = context["params"].get(name, default)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.base import NetSuiteStepOperator, param
 from netsuite_acton.operators.folders import EXTRACTED, MANIFEST, WATERMARK
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def resolve_window(
     return watermark - lookback
 
 
-class NetSuiteContactsExtractOperator(SyncStepOperator):
+class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
     """Stage every contact modified in the window; XCom carries the window, row and chunk counts.
 
     The window of a run is pinned on its first attempt (``extract/manifest.json``): a cleared and
@@ -40,10 +40,6 @@ class NetSuiteContactsExtractOperator(SyncStepOperator):
     """
 
     ui_color = "#d6ecff"
-
-    def __init__(self, *, netsuite_conn_id: str = "netsuite_default", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.netsuite_conn_id = netsuite_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.operators.staging import ChunkWriter

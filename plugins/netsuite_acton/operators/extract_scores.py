@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.base import ActOnStepOperator, param
 from netsuite_acton.operators.folders import SCORES, SCORES_WATERMARK
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class ActOnScoresExtractOperator(SyncStepOperator):
+class ActOnScoresExtractOperator(ActOnStepOperator):
     """Download only the two columns needed from every configured list (JSON pages of 1000 rows).
 
     Incremental: only records Act-On modified since the last fully successful run (minus the lookback),
@@ -22,10 +22,6 @@ class ActOnScoresExtractOperator(SyncStepOperator):
     """
 
     ui_color = "#fde2cf"
-
-    def __init__(self, *, acton_conn_id: str = "acton_default", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.acton_conn_id = acton_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.acton import ActOnHook

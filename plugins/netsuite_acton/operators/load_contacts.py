@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.errors import InvalidParamError
-from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.base import ActOnStepOperator, param
 from netsuite_acton.operators.folders import CHANGED, REJECTED
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def target_lists(routed: list[str], only: list[str] | None) -> list[str]:
     return [name for name in routed if name in only]
 
 
-class ActOnMergeOperator(SyncStepOperator):
+class ActOnMergeOperator(ActOnStepOperator):
     """Merge changed rows per list in batches of ``batch_rows`` (memory: one batch per list).
 
     An UPSERT keyed by email is idempotent, so a cleared and rerun load converges. Rows Act-On rejects
@@ -36,9 +36,8 @@ class ActOnMergeOperator(SyncStepOperator):
 
     ui_color = "#fde2cf"
 
-    def __init__(self, *, acton_conn_id: str = "acton_default", batch_rows: int = 200_000, **kwargs: Any):
+    def __init__(self, *, batch_rows: int = 200_000, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.acton_conn_id = acton_conn_id
         self.batch_rows = batch_rows
 
     def execute(self, context: Context) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.base import NetSuiteStepOperator, param
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 WRITE_CHECK_EVERY = timedelta(hours=24)
 
 
-class NetSuitePreflightOperator(SyncStepOperator):
+class NetSuitePreflightOperator(NetSuiteStepOperator):
     """Fail with a message naming each missing field or privilege; return what was checked.
 
     Field existence and SuiteQL access are checked on every run (reads only). The write check, a no-op
@@ -23,10 +23,6 @@ class NetSuitePreflightOperator(SyncStepOperator):
     """
 
     ui_color = "#fff3d6"
-
-    def __init__(self, *, netsuite_conn_id: str = "netsuite_default", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.netsuite_conn_id = netsuite_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.netsuite import NetSuiteHook

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from netsuite_acton.operators.base import SyncStepOperator, param
+from netsuite_acton.operators.base import NetSuiteStepOperator, SyncStepOperator, param
 from netsuite_acton.operators.folders import RESULTS, SCORES_WATERMARK, TO_PUSH
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class PushScoresOperator(SyncStepOperator):
+class PushScoresOperator(NetSuiteStepOperator):
     """One PATCH per record, concurrently within the connection's budget; every outcome kept.
 
     Records NetSuite refuses (locked by a workflow, permission, validation) are results with
@@ -23,10 +23,6 @@ class PushScoresOperator(SyncStepOperator):
     """
 
     ui_color = "#d6ecff"
-
-    def __init__(self, *, netsuite_conn_id: str = "netsuite_default", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.netsuite_conn_id = netsuite_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
 

@@ -15,14 +15,19 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def _stamped(name: str) -> tuple[Column, Column]:
+    """When a row was last written (UTC) and by which Airflow run: every sync table says both."""
+    return Column(name, DateTime(timezone=True), nullable=False), Column("run_id", String(250))
+
+
 #: High-water marks of incremental extractions (UTC). Moved only after the data behind them is loaded.
 watermarks = Table(
     "nas_watermarks",
     metadata,
     Column("name", String(200), primary_key=True),
     Column("value", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("run_id", String(250)),
+    *_stamped("updated_at"),
 )
 
 #: What was last merged into Act-On for each email: the content hash decides "changed or not".
@@ -33,8 +38,7 @@ loaded_rows = Table(
     Column("list_name", String(200), nullable=False),
     Column("row_hash", String(64), nullable=False),
     Column("netsuite_id", String(64), nullable=False),
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
-    Column("run_id", String(250)),
+    *_stamped("loaded_at"),
 )
 
 #: NetSuite contact id -> email (and company), every contact, duplicates included: the reverse DAG's map.
@@ -56,8 +60,7 @@ pushed_values = Table(
     Column("record_id", String(64), primary_key=True),
     Column("field_id", String(100), primary_key=True),
     Column("value", Float),
-    Column("pushed_at", DateTime(timezone=True), nullable=False),
-    Column("run_id", String(250)),
+    *_stamped("pushed_at"),
 )
 
 #: OAuth tokens shared by every worker. ``lock_version`` is bumped to take the row's write lock.

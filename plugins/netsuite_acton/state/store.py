@@ -191,11 +191,7 @@ class StateStore:
 
     def record_loaded(self, rows: Iterable[dict[str, Any]], run_id: str | None = None) -> int:
         """Upsert ``{email, list_name, row_hash, netsuite_id}`` rows after a successful merge."""
-        now = _now()
-        payload = [{**row, "loaded_at": now, "run_id": run_id} for row in rows]
-        with self.engine.begin() as conn:
-            _upsert(conn, schema.loaded_rows, payload, ["email"])
-        return len(payload)
+        return self._record(schema.loaded_rows, rows, ["email"], "loaded_at", run_id)
 
     def record_links(self, rows: Iterable[dict[str, Any]]) -> int:
         """Upsert ``{netsuite_id, email, company_id, company_stage}`` links, duplicates included."""
@@ -240,10 +236,22 @@ class StateStore:
 
     def record_pushed(self, rows: Iterable[dict[str, Any]], run_id: str | None = None) -> int:
         """Upsert ``{record_type, record_id, field_id, value}`` after NetSuite accepted the write."""
+        keys = ["record_type", "record_id", "field_id"]
+        return self._record(schema.pushed_values, rows, keys, "pushed_at", run_id)
+
+    def _record(
+        self,
+        table: sa.Table,
+        rows: Iterable[dict[str, Any]],
+        keys: Sequence[str],
+        stamp: str,
+        run_id: str | None,
+    ) -> int:
+        """Upsert ``rows`` stamped with the time (column ``stamp``) and the run; how many were written."""
         now = _now()
-        payload = [{**row, "pushed_at": now, "run_id": run_id} for row in rows]
+        payload = [{**row, stamp: now, "run_id": run_id} for row in rows]
         with self.engine.begin() as conn:
-            _upsert(conn, schema.pushed_values, payload, ["record_type", "record_id", "field_id"])
+            _upsert(conn, table, payload, keys)
         return len(payload)
 
     # -- token cache --------------------------------------------------------------------------------
