@@ -33,6 +33,4 @@ RESULTS: Final = "push_results"  #: every NetSuite write with NetSuite's outcome
 
 # -- state keys (watermarks) --------------------------------------------------------------------------
 WATERMARK: Final = "netsuite_contacts"  #: next contact extraction (minus the lookback)
-SCORES_WATERMARK: Final = (
-    "acton_scores"  #: next score download (Act-On modafter); moved by the reverse commit
-)
+SCORES_WATERMARK: Final = "acton_scores"  #: next score download (Act-On ``modafter``)

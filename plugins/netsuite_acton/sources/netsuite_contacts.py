@@ -18,7 +18,7 @@ import pandas as pd
 
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite.suiteql import SqlLiteral, account_local_to_utc, render, watermark_literal
-from netsuite_acton.sources.suiteql_templates import default_template_dir, load_template
+from netsuite_acton.sources.suiteql_templates import load_template
 from netsuite_acton.sync.contract import CONTACT_COLUMNS, STAGES, TEXT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class NetSuiteContacts:
         suiteql_dir: str | Path | None = None,
     ) -> None:
         self.hook = hook or NetSuiteHook(netsuite_conn_id=netsuite_conn_id)
-        self.suiteql_dir = Path(suiteql_dir) if suiteql_dir else default_template_dir()
+        self.suiteql_dir = suiteql_dir
 
     @property
     def calls_made(self) -> int:

@@ -17,7 +17,7 @@ from netsuite_acton.errors import PermanentSyncError
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite.errors import NetSuiteError
 from netsuite_acton.hooks.netsuite.suiteql import render, sql_identifier, sql_int, watermark_literal
-from netsuite_acton.sources.suiteql_templates import default_template_dir, load_template
+from netsuite_acton.sources.suiteql_templates import load_template
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Preflight:
     ) -> None:
         self.hook = hook
         self.write_check = write_check
-        self.suiteql_dir = Path(suiteql_dir) if suiteql_dir else default_template_dir()
+        self.suiteql_dir = suiteql_dir
         self.report = PreflightReport(hook.settings.account_id)
 
     def run(self, contact_fields: Sequence[str], customer_fields: Sequence[str]) -> PreflightReport:

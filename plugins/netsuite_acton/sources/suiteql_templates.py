@@ -16,8 +16,9 @@ def default_template_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "include" / "suiteql"
 
 
-def load_template(name: str, directory: Path | None = None) -> str:
-    """Read ``<directory>/<name>.sql``; ``name`` is an identifier so it cannot walk out of the folder."""
+def load_template(name: str, directory: str | Path | None = None) -> str:
+    """Read ``<directory>/<name>.sql`` (default :func:`default_template_dir`); ``name`` is an identifier,
+    so it cannot walk out of the folder."""
     sql_identifier(name)
-    path = (directory or default_template_dir()) / f"{name}.sql"
+    path = Path(directory or default_template_dir()) / f"{name}.sql"
     return path.read_text(encoding="utf-8")

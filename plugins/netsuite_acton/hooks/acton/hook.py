@@ -344,13 +344,12 @@ class ActOnHook(BaseHook):
         """
         path = "/" + (endpoint or "").lstrip("/")
         what = f"{self.method} {path.split('?', 1)[0]}"  # query values (an email) never reach a log line
-        payload = json_body
         if self.method == "GET":
             return self._call("GET", path, what=what, params=data if isinstance(data, dict) else None)
 
         def body() -> tuple[Any, str | None]:
-            if payload is not None:
-                return json.dumps(payload), "application/json"
+            if json_body is not None:
+                return json.dumps(json_body), "application/json"
             return data, None
 
         return self._call(

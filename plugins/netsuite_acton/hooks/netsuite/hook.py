@@ -37,11 +37,7 @@ from netsuite_acton.hooks.netsuite.records import (
     validate_record_id,
     validate_record_type,
 )
-from netsuite_acton.hooks.netsuite.suiteql import (
-    SqlLiteral,
-    render,
-    sql_int,
-)
+from netsuite_acton.hooks.netsuite.suiteql import SqlLiteral, render, sql_int
 
 SUITEQL_ENDPOINT = "/services/rest/query/v1/suiteql"
 RECORD_ENDPOINT = "/services/rest/record/v1"
