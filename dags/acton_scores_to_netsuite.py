@@ -78,7 +78,9 @@ with DAG(
     resolve = ResolveScoresOperator(task_id="resolve", **common)
     diff = DiffScoresOperator(task_id="diff", **common)
     push = PushScoresOperator(task_id="push", pool="netsuite_api", pool_slots=4, **common)
-    commit = CommitScoresOperator(task_id="commit", **common)
+    commit = CommitScoresOperator(
+        task_id="commit", push_result=push.output, extract_result=extract.output, **common
+    )
     report = RunReportOperator(
         task_id="report",
         direction="reverse",

@@ -29,8 +29,8 @@ cleans them (emails, names, phones to E.164), resolves duplicate emails (most re
 routes each contact to an Act-On list by company stage (`include/sync.yaml`), and merges only the new
 or changed contacts into those lists (bulk UPSERT keyed by email).
 
-**Steps.** `extract` → `validate` → `transform` → `diff` → `load` → `commit` → `report`. Tasks pass
-folder names and counts through XCom; the data lives in the run's staging folder.
+**Steps.** `extract` → `validate` → `transform` → `diff` → `load` → `commit` → `report`. The data
+lives in the run's staging folder; `commit` gets `load`'s result as an XComArg (`load.output`).
 
 **Guarantees.** The watermark moves only in `commit`, after `load` succeeded. Every task can be
 cleared and rerun; a rerun of the whole run converges to the same Act-On lists and state.
@@ -93,7 +93,7 @@ with DAG(
         outlets=[ACTON_LISTS_WRITTEN],
         **common,
     )
-    commit = CommitContactsOperator(task_id="commit", **common)
+    commit = CommitContactsOperator(task_id="commit", load_result=load.output, **common)
     report = RunReportOperator(
         task_id="report",
         trigger_rule="all_done",

@@ -19,7 +19,7 @@ from netsuite_acton.state import StateStore
 from scripts.run_dag import load_dag
 from tests.e2e.conftest import CONTACTS, SyncEnv
 from tests.support.sandboxes import env
-from tests.support.task_context import FakeOutletEvents, FakeTI
+from tests.support.task_context import FakeOutletEvents, FakeTI, execute_rendered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -43,7 +43,7 @@ def run_operators(sync: SyncEnv, run_id: str, twice: set[str], **params: Any) ->
         operator = dag.get_task(task_id)
         operator.staging_root = f"file://{sync.staging_root}"
         for _ in range(2 if task_id in twice else 1):
-            xcoms[task_id] = operator.execute(context)
+            xcoms[task_id] = execute_rendered(operator, context)
     return xcoms
 
 

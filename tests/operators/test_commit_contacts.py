@@ -5,13 +5,17 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
 
 from netsuite_acton.operators.commit_contacts import CommitContactsOperator
 from netsuite_acton.operators.diff_contacts import CHANGED
 from netsuite_acton.operators.extract_contacts import MANIFEST, WATERMARK
 from netsuite_acton.operators.load_contacts import REJECTED
 from netsuite_acton.operators.transform_contacts import LINKS
+from tests.operators.conftest import FORWARD_DAG
 from tests.operators.data import act_on_rows
+from tests.support.task_context import execute_rendered
 
 ROUTED = ["NetSuite Customers", "NetSuite Prospects", "NetSuite Leads", "NetSuite Unaffiliated"]
 STARTED = datetime(2026, 3, 1, 10, 0, 5, tzinfo=UTC)
@@ -58,11 +62,14 @@ def seeded(store, make_context, staging_for, config):
 
 
 def _op(staging_root: str) -> CommitContactsOperator:
-    return CommitContactsOperator(task_id="commit", staging_root=staging_root)
+    """The commit task as the DAG wires it: ``load_result=load.output``."""
+    with DAG(FORWARD_DAG, schedule=None):
+        load = EmptyOperator(task_id="load")
+        return CommitContactsOperator(task_id="commit", staging_root=staging_root, load_result=load.output)
 
 
 def test_full_run_commits_hashes_links_and_moves_the_watermark(seeded, store, staging_root) -> None:
-    out = _op(staging_root).execute(seeded())
+    out = execute_rendered(_op(staging_root), seeded())
     assert store.get_watermark(WATERMARK) == STARTED
     assert out["watermark"] == STARTED.isoformat()
     assert out["committed"] is True
@@ -74,7 +81,9 @@ def test_full_run_commits_hashes_links_and_moves_the_watermark(seeded, store, st
 
 
 def test_partial_lists_run_keeps_the_watermark(seeded, store, staging_root) -> None:
-    out = _op(staging_root).execute(seeded(loaded_lists=["NetSuite Customers"], lists=["NetSuite Customers"]))
+    out = execute_rendered(
+        _op(staging_root), seeded(loaded_lists=["NetSuite Customers"], lists=["NetSuite Customers"])
+    )
     assert store.get_watermark(WATERMARK) == OLD_MARK
     assert out["watermark"] is None
     assert out["committed"] is True
@@ -83,18 +92,17 @@ def test_partial_lists_run_keeps_the_watermark(seeded, store, staging_root) -> N
 
 
 def test_dry_run_commits_nothing(seeded, store, staging_root) -> None:
-    context = seeded(loaded_lists=[], dry_run=True)
-    out = _op(staging_root).execute(context)
+    context = seeded(dry_run=True)  # load's result names every list: a dry run must still ignore it
+    out = execute_rendered(_op(staging_root), context)
     assert out == {"report": out["report"], "watermark": None, "committed": False}
     assert out["report"]["dry_run"] is True
     assert store.get_watermark(WATERMARK) == OLD_MARK
     assert store.loaded_hashes(["a@example.com", "c@example.com"]) == {}
     assert store.links_for_emails(["a@example.com"]) == []
-    assert context["ti"].pulled == [], "a dry run does not even look at load's result"
 
 
 def test_no_load_result_commits_no_hash_and_keeps_the_watermark(seeded, store, staging_root) -> None:
-    out = _op(staging_root).execute(seeded(loaded_lists=None))
+    out = execute_rendered(_op(staging_root), seeded(loaded_lists=None))
     assert store.get_watermark(WATERMARK) == OLD_MARK
     assert out["report"]["counters"]["committed_hashes"] == 0
 
@@ -103,5 +111,5 @@ def test_rerun_of_an_old_run_cannot_rewind_the_watermark(seeded, store, staging_
     context = seeded()
     later = STARTED + timedelta(hours=2)
     store.set_watermark(WATERMARK, later)
-    _op(staging_root).execute(context)
+    execute_rendered(_op(staging_root), context)
     assert store.get_watermark(WATERMARK) == later

@@ -4,6 +4,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
 
 from netsuite_acton.hooks.netsuite.records import RecordUpdateResult, jsonable
 from netsuite_acton.operators.push_scores import (
@@ -14,6 +16,7 @@ from netsuite_acton.operators.push_scores import (
 from netsuite_acton.operators.resolve_scores import TO_PUSH
 from netsuite_acton.sync.scores import empty_updates
 from tests.operators.conftest import REVERSE_DAG
+from tests.support.task_context import execute_rendered
 
 
 class FakeNetSuiteHook:
@@ -81,7 +84,15 @@ def _push(staging_root: str) -> PushScoresOperator:
 
 
 def _commit(staging_root: str) -> CommitScoresOperator:
-    return CommitScoresOperator(task_id="commit", staging_root=staging_root)
+    """The commit task as the DAG wires it: push's and extract_scores' results as XComArgs."""
+    with DAG(REVERSE_DAG, schedule=None):
+        push, extract = EmptyOperator(task_id="push"), EmptyOperator(task_id="extract_scores")
+        return CommitScoresOperator(
+            task_id="commit",
+            staging_root=staging_root,
+            push_result=push.output,
+            extract_result=extract.output,
+        )
 
 
 def test_push_sends_whole_scores_as_ints_per_record_type_and_field(hook, seeded, staging_root) -> None:
@@ -166,7 +177,7 @@ def test_commit_remembers_only_accepted_values(hook, store, seeded, staging_root
     hook.locked = {"2"}
     context, _ = seeded()
     _as_after_push(context, _push(staging_root).execute(context))
-    out = _commit(staging_root).execute(context)
+    out = execute_rendered(_commit(staging_root), context)
     assert out["committed"] == 3
     assert store.pushed("contact", "custentity_acton_score", ["1", "2", "3"]) == {"1": 87.0, "3": 40.0}
     assert store.pushed("customer", "custentity_acton_lead_score", ["1"]) == {"1": 90.0}
@@ -176,7 +187,7 @@ def test_commit_in_a_dry_run_commits_nothing(hook, store, seeded, staging_root) 
     context, _ = seeded()
     _as_after_push(context, _push(staging_root).execute(context))  # results of an earlier real attempt
     context["params"]["dry_run"] = True
-    out = _commit(staging_root).execute(context)
+    out = execute_rendered(_commit(staging_root), context)
     assert out["committed"] == 0
     assert store.pushed("contact", "custentity_acton_score", ["1"]) == {}
 
@@ -188,12 +199,12 @@ def test_download_watermark_moves_only_after_a_clean_push(hook, store, seeded, s
     hook.locked = {"2"}
     context, _ = seeded()
     _as_after_push(context, _push(staging_root).execute(context))
-    assert _commit(staging_root).execute(context)["watermark"] is None
+    assert execute_rendered(_commit(staging_root), context)["watermark"] is None
     assert store.get_watermark(SCORES_WATERMARK) is None
 
     hook.locked = set()
     _as_after_push(context, _push(staging_root).execute(context))
-    assert _commit(staging_root).execute(context)["watermark"] == "2026-03-01T10:00:00+00:00"
+    assert execute_rendered(_commit(staging_root), context)["watermark"] == "2026-03-01T10:00:00+00:00"
     assert store.get_watermark(SCORES_WATERMARK).isoformat() == "2026-03-01T10:00:00+00:00"
 
 
@@ -203,5 +214,5 @@ def test_download_watermark_kept_for_a_partial_list_set(hook, store, seeded, sta
     context, _ = seeded()
     context["params"]["lists"] = ["NetSuite Leads"]
     _as_after_push(context, _push(staging_root).execute(context))
-    assert _commit(staging_root).execute(context)["watermark"] is None
+    assert execute_rendered(_commit(staging_root), context)["watermark"] is None
     assert store.get_watermark(SCORES_WATERMARK) is None

@@ -30,3 +30,9 @@ class FakeOutletEvents(dict):
     def __missing__(self, key: Any) -> FakeOutletEvents._Accessor:
         self[key] = accessor = self._Accessor()
         return accessor
+
+
+def execute_rendered(operator: Any, context: dict[str, Any]) -> Any:
+    """What a task run does: render the templated fields (XComArgs resolve via ``context["ti"]``), execute."""
+    operator.render_template_fields(context)
+    return operator.execute(context)

@@ -26,7 +26,13 @@ class CommitContactsOperator(SyncStepOperator):
     are upserts, so a rerun converges. A dry run commits nothing.
     """
 
+    template_fields: tuple[str, ...] = (*SyncStepOperator.template_fields, "load_result")
     ui_color = "#fde2cf"
+
+    def __init__(self, *, load_result: Any = None, **kwargs: Any) -> None:
+        """``load_result``: the load step's return value, wired in the DAG as ``load.output``."""
+        super().__init__(**kwargs)
+        self.load_result = load_result
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.sync.diff import loaded_records
@@ -36,8 +42,7 @@ class CommitContactsOperator(SyncStepOperator):
         if bool(param(context, "dry_run", False)):
             self.log.info("Dry run: nothing committed, watermark unchanged")
             return {"report": RunReport(dry_run=True).to_dict(), "watermark": None, "committed": False}
-        load = context["ti"].xcom_pull(task_ids="load") or {}
-        loaded_lists = set(load.get("loaded_lists") or [])
+        loaded_lists = set((self.load_result or {}).get("loaded_lists") or [])
         staging = self.staging(context)
         state = self.state()
         rejected = self._rejected_emails(staging)

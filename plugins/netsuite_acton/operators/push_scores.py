@@ -87,7 +87,14 @@ class CommitScoresOperator(SyncStepOperator):
     was read: a refused record is then downloaded again, and retried, by the next run.
     """
 
+    template_fields: tuple[str, ...] = (*SyncStepOperator.template_fields, "push_result", "extract_result")
     ui_color = "#d6ecff"
+
+    def __init__(self, *, push_result: Any = None, extract_result: Any = None, **kwargs: Any) -> None:
+        """The push and extract_scores steps' return values, wired in the DAG as ``.output``."""
+        super().__init__(**kwargs)
+        self.push_result = push_result
+        self.extract_result = extract_result
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.sync.report import RunReport
@@ -109,9 +116,8 @@ class CommitScoresOperator(SyncStepOperator):
     def _advance_watermark(self, context: Context, state: Any) -> str | None:
         from datetime import datetime
 
-        ti = context["ti"]
-        push = ti.xcom_pull(task_ids="push") or {}
-        extract = ti.xcom_pull(task_ids="extract_scores") or {}
+        push = self.push_result or {}
+        extract = self.extract_result or {}
         if push.get("failed") or param(context, "lists") or extract.get("missing_lists"):
             self.log.info("Download watermark kept: failed writes, a partial list set or missing lists")
             return None
