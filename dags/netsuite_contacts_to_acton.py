@@ -12,6 +12,8 @@ from netsuite_acton.operators.commit_contacts import CommitContactsOperator
 from netsuite_acton.operators.diff_contacts import DiffContactsOperator
 from netsuite_acton.operators.extract_contacts import NetSuiteContactsExtractOperator
 from netsuite_acton.operators.load_contacts import ActOnMergeOperator
+from netsuite_acton.operators.plan_removals import PlanRemovalsOperator
+from netsuite_acton.operators.remove_contacts import ActOnRemoveOperator
 from netsuite_acton.operators.report import RunReportOperator
 from netsuite_acton.operators.transform_contacts import TransformContactsOperator
 from netsuite_acton.operators.validate_contacts import ValidateContactsOperator
@@ -27,10 +29,14 @@ DOC = """
 successful run, minus a lookback; validates them (Great Expectations suite `include/expectations/`),
 cleans them (emails, names, phones to E.164), resolves duplicate emails (most recently modified wins),
 routes each contact to an Act-On list by company stage (`include/sync.yaml`), and merges only the new
-or changed contacts into those lists (bulk UPSERT keyed by email).
+or changed contacts into those lists (bulk UPSERT keyed by email). The lists stay a mirror: an address
+leaves a list when its contact moves to another stage, is made inactive or deleted, changes email or
+loses its company (only addresses the sync put there; never more than `forward.removals.max_share` of a
+list in one run).
 
-**Steps.** `extract` → `validate` → `transform` → `diff` → `load` → `commit` → `report`. The data
-lives in the run's staging folder; `commit` gets `load`'s result as an XComArg (`load.output`).
+**Steps.** `extract` → `validate` → `transform` → `diff` → `plan_removals` → `load` → `remove` →
+`commit` → `report`. The data lives in the run's staging folder; `commit` gets `load`'s result as an
+XComArg (`load.output`).
 
 **Guarantees.** The watermark moves only in `commit`, after `load` succeeded. Every task can be
 cleared and rerun; a rerun of the whole run converges to the same Act-On lists and state.
@@ -41,7 +47,11 @@ cleared and rerun; a rerun of the whole run converges to the same Act-On lists a
   run with the `reject_rate_threshold` Param.
 * A failed `extract` or `load`: usually the API (rate limit, credentials). Clear the task to retry;
   nothing was committed.
-* Resync everything: trigger with `full_refresh` on (and `force_reload` to resend unchanged rows).
+* A failed `plan_removals`: the run would remove more of a list than the safety valve allows; the
+  message names the list and the count, and nothing was written. If the clean-up is real, trigger once
+  with `allow_mass_removal`; if not, look at the extract (a permission change hides records).
+* Resync everything: trigger with `full_refresh` on (and `force_reload` to resend unchanged rows); a
+  full refresh also removes every synced address whose contact NetSuite no longer has.
 * Replay a window: trigger with `since` (UTC).
 * Look before you write: `dry_run` does every step but the Act-On write and the commit, and reports
   what would change.
@@ -81,22 +91,29 @@ with DAG(
             items={"type": "string", "enum": CONFIG.forward.routed_lists},
             description="Load only these Act-On lists (default: all).",
         ),
+        "allow_mass_removal": Param(
+            False,
+            type="boolean",
+            description="Let this run remove more of a list than forward.removals.max_share allows.",
+        ),
     },
 ) as dag:
     extract = NetSuiteContactsExtractOperator(task_id="extract", pool="netsuite_api", pool_slots=4, **common)
     validate = ValidateContactsOperator(task_id="validate", **common)
     transform = TransformContactsOperator(task_id="transform", **common)
     diff = DiffContactsOperator(task_id="diff", **common)
+    plan_removals = PlanRemovalsOperator(task_id="plan_removals", **common)
     load = ActOnMergeOperator(
         task_id="load",
         pool="acton_api",
         outlets=[ACTON_LISTS_WRITTEN],
         **common,
     )
+    remove = ActOnRemoveOperator(task_id="remove", pool="acton_api", **common)
     commit = CommitContactsOperator(task_id="commit", load_result=load.output, **common)
     report = RunReportOperator(
         task_id="report",
         trigger_rule="all_done",
         **common,
     )
-    extract >> validate >> transform >> diff >> load >> commit >> report
+    extract >> validate >> transform >> diff >> plan_removals >> load >> remove >> commit >> report

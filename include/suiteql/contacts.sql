@@ -3,12 +3,16 @@
 --   $after_id, $upper_id   integers: the page reads ids in (after_id, upper_id], in id order
 --   $modified_since        a TO_TIMESTAMP(...) literal in the account time zone
 -- Keep "ORDER BY c.id" and the two id bounds: keyset paging depends on them. Keep the output column names.
+-- A contact is read when it changed OR its company did: NetSuite does not touch a contact's
+-- lastmodifieddate when its company's stage changes, and the stage decides the contact's Act-On list.
 -- Lines starting with "--" are removed before the query is sent.
 SELECT c.id, c.entityid, c.firstname, c.middlename, c.lastname, c.email, c.phone, c.mobilephone,
        c.officephone, c.title, c.company, c.isinactive,
        TO_CHAR(c.datecreated, 'YYYY-MM-DD HH24:MI:SS') AS datecreated,
        TO_CHAR(c.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lastmodifieddate,
+       TO_CHAR(cu.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS companymodified,
        cu.companyname AS companyname, cu.searchstage AS searchstage
 FROM contact c LEFT JOIN customer cu ON cu.id = c.company
-WHERE c.id > $after_id AND c.id <= $upper_id AND c.lastmodifieddate >= $modified_since
+WHERE c.id > $after_id AND c.id <= $upper_id
+  AND (c.lastmodifieddate >= $modified_since OR cu.lastmodifieddate >= $modified_since)
 ORDER BY c.id

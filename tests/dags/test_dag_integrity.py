@@ -55,7 +55,7 @@ REVERSE_LISTS = SYNC_YAML["reverse"]["lists"] or ROUTED
 
 #: Which tasks talk to which API (the rest only touch the staging folder and the state store).
 NETSUITE_TASKS = {FORWARD: {"extract"}, REVERSE: {"preflight", "push"}}
-ACTON_TASKS = {FORWARD: {"load"}, REVERSE: {"extract_scores"}}
+ACTON_TASKS = {FORWARD: {"load", "remove"}, REVERSE: {"extract_scores"}}
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +185,8 @@ def test_doc_md_present_and_names_every_step(dag: Any) -> None:
 
 
 def _documented_steps(dag: Any) -> list[str]:
-    line = next(ln for ln in dag.doc_md.splitlines() if ln.startswith("**Steps.**"))
-    return re.findall(r"`([a-z_]+)`", line.split("**Steps.**", 1)[1].split(".")[0])
+    paragraph = dag.doc_md.split("**Steps.**", 1)[1]
+    return re.findall(r"`([a-z_]+)`", re.split(r"\.\s", paragraph, maxsplit=1)[0])
 
 
 def test_task_order_is_linear_as_documented(dag: Any) -> None:
@@ -271,6 +271,7 @@ FORWARD_PARAMS = {
     "force_reload": ("boolean", False),
     "reject_rate_threshold": (["null", "number"], None),
     "lists": (["null", "array"], None),
+    "allow_mass_removal": ("boolean", False),
 }
 REVERSE_PARAMS = {
     "dry_run": ("boolean", False),

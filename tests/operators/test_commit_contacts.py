@@ -75,7 +75,13 @@ def test_full_run_commits_hashes_links_and_moves_the_watermark(seeded, store, st
     assert out["committed"] is True
     hashes = store.loaded_hashes(["a@example.com", "b@example.com", "c@example.com"])
     assert hashes == {"a@example.com": "h1", "c@example.com": "h3"}, "rejected b must not be committed"
-    assert out["report"]["counters"] == {"committed_hashes": 2, "committed_links": 4}
+    assert out["report"]["counters"] == {
+        "committed_hashes": 2,
+        "committed_links": 4,
+        "committed_removals": 0,
+        "removals_owed": 0,
+        "links_dropped": 0,
+    }
     linked = {row["netsuite_id"] for row in store.links_for_emails(["a@example.com"])}
     assert linked == {"1", "4"}
 

@@ -63,10 +63,12 @@ class FakeNetSuiteContacts:
 
     frames: list[pd.DataFrame] = []
     calls: list[dict[str, Any]] = []
+    read_again: list[list[str]] = []
 
     def __init__(self, hook: Any = None, *, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
         self.conn_id = netsuite_conn_id
         self.calls_made = 3
+        self.hook = hook
 
     def extract(self, modified_since: datetime | None = None, chunk_rows: int = 10_000) -> Iterator:
         FakeNetSuiteContacts.calls.append(
@@ -74,13 +76,30 @@ class FakeNetSuiteContacts:
         )
         yield from FakeNetSuiteContacts.frames
 
+    def by_ids(self, ids: Any, chunk_rows: int = 10_000) -> Iterator:
+        """Contacts read again (mirror): none in these tests."""
+        FakeNetSuiteContacts.read_again.append(sorted(ids))
+        yield from ()
+
+
+class FakeNetSuiteDeletions:
+    """No deletions in the window."""
+
+    def __init__(self, hook: Any = None, **_: Any) -> None:
+        self.hook = hook
+
+    def since(self, modified_since: datetime | None) -> pd.DataFrame:
+        return pd.DataFrame({"recordid": [], "record_type": [], "deleteddate": []})
+
 
 @pytest.fixture
 def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuiteContacts]:
     import netsuite_acton.sources.netsuite_contacts as module
+    import netsuite_acton.sources.netsuite_deletions as deletions
 
     monkeypatch.setattr(module, "NetSuiteContacts", FakeNetSuiteContacts)
-    FakeNetSuiteContacts.frames, FakeNetSuiteContacts.calls = [], []
+    monkeypatch.setattr(deletions, "NetSuiteDeletions", FakeNetSuiteDeletions)
+    FakeNetSuiteContacts.frames, FakeNetSuiteContacts.calls, FakeNetSuiteContacts.read_again = [], [], []
     return FakeNetSuiteContacts
 
 

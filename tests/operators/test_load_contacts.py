@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from netsuite_acton.hooks.acton import MergeResult
+from netsuite_acton.operators.base import target_lists
 from netsuite_acton.operators.diff_contacts import CHANGED
-from netsuite_acton.operators.load_contacts import REJECTED, ActOnMergeOperator, target_lists
+from netsuite_acton.operators.load_contacts import REJECTED, ActOnMergeOperator
 from netsuite_acton.sync.contract import LIST_NAME
 from tests.operators.data import act_on_rows
 

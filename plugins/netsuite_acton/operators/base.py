@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from netsuite_acton.dag_settings import config_path as config_path_default
+from netsuite_acton.errors import InvalidParamError
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -78,3 +79,15 @@ def param(context: Context, name: str, default: Any = None) -> Any:
     """A run Param (trigger form), with a default for runs created before the Param existed."""
     value = context["params"].get(name, default)
     return default if value is None else value
+
+
+def target_lists(routed: list[str], only: list[str] | None) -> list[str]:
+    """The lists this run writes: all routed lists, or the ``lists`` Param's subset (unknown names fail)."""
+    if not only:
+        return list(routed)
+    unknown = sorted(set(only) - set(routed))
+    if unknown:
+        raise InvalidParamError(
+            f"lists {unknown} are not routed in the sync configuration (routed: {routed})"
+        )
+    return [name for name in routed if name in only]

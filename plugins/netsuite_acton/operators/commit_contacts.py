@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import SyncStepOperator, param
-from netsuite_acton.operators.folders import CHANGED, LINKS, MANIFEST, REJECTED, WATERMARK
+from netsuite_acton.operators.folders import (
+    CHANGED,
+    DELETED,
+    LINKS,
+    MANIFEST,
+    REJECTED,
+    REMOVED,
+    WATERMARK,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,11 +56,17 @@ class CommitContactsOperator(SyncStepOperator):
         rejected = self._rejected_emails(staging)
 
         hashes = links = 0
+        run_id = context["run_id"]
         for chunk in staging.iter_chunks(CHANGED):
             keep = chunk["list_name"].isin(loaded_lists) & ~chunk[fwd.email_heading].isin(rejected)
-            hashes += state.record_loaded(loaded_records(chunk.loc[keep], email_column=fwd.email_heading))
+            loaded = loaded_records(chunk.loc[keep], email_column=fwd.email_heading)
+            hashes += state.record_loaded(loaded, run_id=run_id)
+            state.record_members(
+                ({k: row[k] for k in ("list_name", "email", "netsuite_id")} for row in loaded), run_id=run_id
+            )
         for chunk in staging.iter_chunks(LINKS):
             links += state.record_links(_records(chunk))
+        removal_counts = self._commit_removals(staging, state, run_id)
 
         manifest = staging.read_json(MANIFEST)
         watermark = None
@@ -63,12 +77,31 @@ class CommitContactsOperator(SyncStepOperator):
         else:
             self.log.warning("Only lists %s were loaded: watermark kept where it was", sorted(loaded_lists))
         self.log.info("Committed %d loaded-row hashes and %d contact links", hashes, links)
-        report = RunReport(counters={"committed_hashes": hashes, "committed_links": links})
+        report = RunReport(counters={"committed_hashes": hashes, "committed_links": links, **removal_counts})
         return {
             "report": report.to_dict(),
             "watermark": watermark.isoformat() if watermark else None,
             "committed": True,
         }
+
+    @staticmethod
+    def _commit_removals(staging: Any, state: Any, run_id: str) -> dict[str, int]:
+        """Forget the memberships removed; keep the refused ones owed; drop links of deleted contacts."""
+        from netsuite_acton.sync.contract import CONTACT_RECORD
+
+        left = owed = 0
+        for done in staging.iter_chunks(REMOVED):
+            ok = done["ok"].astype(bool)
+            left += state.forget_members(zip(done.loc[ok, "list_name"], done.loc[ok, "email"], strict=True))
+            failed = done.loc[~ok, ["list_name", "email", "reason", "error"]]
+            owed += state.owe_removals(
+                ({**row, "last_error": row.pop("error")} for row in failed.to_dict("records")), run_id=run_id
+            )
+        unlinked = 0
+        for deleted in staging.iter_chunks(DELETED):
+            contacts = deleted.loc[deleted["record_type"].eq(CONTACT_RECORD), "recordid"]
+            unlinked += state.forget_links(contacts.astype(str))
+        return {"committed_removals": left, "removals_owed": owed, "links_dropped": unlinked}
 
     @staticmethod
     def _rejected_emails(staging: Any) -> set[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import NetSuiteStepOperator, param
-from netsuite_acton.operators.folders import EXTRACTED, MANIFEST, WATERMARK
+from netsuite_acton.operators.folders import DELETED, EXTRACTED, MANIFEST, WATERMARK
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -51,16 +51,26 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
         modified_since = self._window(context, staging)
         started_at = datetime.now(UTC)
         staging.reset_step(EXTRACTED)
+        staging.reset_step(DELETED)
         writer = ChunkWriter(staging, EXTRACTED, cfg.chunk_rows)
         contacts = NetSuiteContacts(netsuite_conn_id=self.netsuite_conn_id)
+        seen_ids: set[str] = set()
+        seen_emails: set[str] = set()
         for frame in contacts.extract(modified_since=modified_since, chunk_rows=cfg.chunk_rows):
             writer.add(frame)
+            if modified_since is not None:  # a full refresh reads everyone: nothing to look at again
+                seen_ids.update(frame["id"].dropna())
+                seen_emails.update(frame["email"].dropna().str.strip().str.lower())
+        mirror: dict[str, Any] = {}
+        if cfg.removals.enabled and modified_since is not None:
+            mirror = self._mirror_inputs(contacts, writer, staging, modified_since, seen_ids, seen_emails)
         counts = writer.close()
         manifest = {
             "modified_since": modified_since.isoformat() if modified_since else None,
             "started_at": started_at.isoformat(),
             "full_refresh": modified_since is None,
             "netsuite_calls": contacts.calls_made,
+            **mirror,
             **counts,
         }
         staging.write_json(MANIFEST, manifest)
@@ -70,8 +80,54 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
             counts["chunks"],
             manifest["modified_since"] or "the beginning",
         )
-        report = RunReport(extracted=counts["rows"], calls={"netsuite": contacts.calls_made})
+        mirror_counts = {k: int(v) for k, v in mirror.items() if isinstance(v, int | bool)}
+        report = RunReport(
+            extracted=counts["rows"], calls={"netsuite": contacts.calls_made}, counters=mirror_counts
+        )
         return {**manifest, "report": report.to_dict()}
+
+    def _mirror_inputs(
+        self,
+        contacts: Any,
+        writer: Any,
+        staging: Any,
+        modified_since: datetime,
+        seen_ids: set[str],
+        seen_emails: set[str],
+    ) -> dict[str, Any]:
+        """Deletions in the window (staged), and contacts to read again: see ``sources.mirror_rechecks``."""
+        from netsuite_acton.sources.mirror_rechecks import recheck_ids
+        from netsuite_acton.sources.netsuite_deletions import DeletionsUnreadableError, NetSuiteDeletions
+        from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD
+
+        try:
+            deletions = NetSuiteDeletions(contacts.hook).since(modified_since)
+        except DeletionsUnreadableError as exc:
+            self.log.warning("%s. Deleted contacts stay in their lists until a full_refresh run.", exc)
+            return {"deletions_unreadable": 1}
+        staging.write_chunk(DELETED, 0, deletions)
+        kinds = deletions.groupby("record_type")["recordid"]
+        deleted = {kind: set(ids) for kind, ids in kinds}
+        again = recheck_ids(
+            self.state(),
+            seen_ids,
+            seen_emails,
+            deleted.get(CONTACT_RECORD, set()),
+            deleted.get(COMPANY_RECORD, set()),
+        )
+        for frame in contacts.by_ids(sorted(again), chunk_rows=self.sync_config.forward.chunk_rows):
+            writer.add(frame)
+        self.log.info(
+            "Mirror: %d contacts and %d companies deleted in the window; %d unchanged contacts read again",
+            len(deleted.get(CONTACT_RECORD, ())),
+            len(deleted.get(COMPANY_RECORD, ())),
+            len(again),
+        )
+        return {
+            "deleted_contacts": len(deleted.get(CONTACT_RECORD, ())),
+            "deleted_companies": len(deleted.get(COMPANY_RECORD, ())),
+            "contacts_read_again": len(again),
+        }
 
     def _window(self, context: Context, staging: Any) -> datetime | None:
         previous = staging.path / MANIFEST

@@ -12,6 +12,7 @@ from typing import Final
 # -- forward: netsuite_contacts_to_acton --------------------------------------------------------------
 EXTRACTED: Final = "extract"  #: contacts as NetSuite gave them (Parquet chunks)
 MANIFEST: Final = "extract/manifest.json"  #: the extraction window and start time (pinned on rerun)
+DELETED: Final = "deletions"  #: contacts and companies NetSuite deleted in the window
 VALIDATED: Final = "validated"
 QUARANTINE: Final = "quarantine_validate"  #: rows the expectation suite refused, with every reason
 CLEANED: Final = "cleaned"
@@ -21,6 +22,8 @@ DUPLICATES: Final = "duplicates"  #: losers of duplicate emails, with the winner
 LINKS: Final = "links"  #: email <-> NetSuite contact ids, for the reverse sync
 CHANGED: Final = "changed"  #: rows to send (new or changed since the last load)
 REJECTED: Final = "rejected"  #: rows Act-On refused, with Act-On's reason
+REMOVALS: Final = "removals"  #: (email, list, contact, reason) that must leave a list: the plan
+REMOVED: Final = "removed"  #: every planned removal with its outcome
 
 # -- reverse: acton_scores_to_netsuite ----------------------------------------------------------------
 SCORES: Final = "scores"

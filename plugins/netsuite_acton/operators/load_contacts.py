@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from netsuite_acton.errors import InvalidParamError
-from netsuite_acton.operators.base import ActOnStepOperator, param
+from netsuite_acton.operators.base import ActOnStepOperator, param, target_lists
 from netsuite_acton.operators.folders import CHANGED, REJECTED
 
 if TYPE_CHECKING:
     import pandas as pd
     from airflow.sdk import Context
-
-
-def target_lists(routed: list[str], only: list[str] | None) -> list[str]:
-    """The lists this run writes: all routed lists, or the ``lists`` Param's subset (unknown names fail)."""
-    if not only:
-        return list(routed)
-    unknown = sorted(set(only) - set(routed))
-    if unknown:
-        raise InvalidParamError(
-            f"lists {unknown} are not routed in the sync configuration (routed: {routed})"
-        )
-    return [name for name in routed if name in only]
 
 
 class ActOnMergeOperator(ActOnStepOperator):

@@ -17,12 +17,22 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from netsuite_acton.hooks.netsuite import NetSuiteHook
-from netsuite_acton.hooks.netsuite.suiteql import SqlLiteral, account_local_to_utc, render, watermark_literal
+from netsuite_acton.hooks.netsuite.hook import PAGE_LIMIT
+from netsuite_acton.hooks.netsuite.suiteql import (
+    SqlLiteral,
+    account_local_to_utc,
+    render,
+    sql_int,
+    sql_int_list,
+    watermark_literal,
+)
 from netsuite_acton.sources.suiteql_templates import load_template
 from netsuite_acton.sync.contract import CONTACT_COLUMNS, STAGES, TEXT_COLUMNS
 
 log = logging.getLogger(__name__)
 
+#: Ids per ``contacts_by_id`` query: one page (NetSuite returns up to 1000 rows) and a short query text.
+IDS_PER_QUERY = 500
 #: customer.searchstage ('Customer', 'Prospect', 'Lead', any case) → the contract's stage.
 SEARCH_STAGES = {stage.lower(): stage for stage in STAGES}
 
@@ -56,6 +66,7 @@ def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataF
     )
     data["datecreated"] = account_local_to_utc(column("datecreated"), tz)
     data["lastmodifieddate"] = account_local_to_utc(column("lastmodifieddate"), tz)
+    data["companymodified"] = account_local_to_utc(column("companymodified"), tz)
     return pd.DataFrame(data, columns=list(CONTACT_COLUMNS))
 
 
@@ -120,6 +131,17 @@ class NetSuiteContacts:
             self.hook.limiter.throttled_count,
         )
 
+    def by_ids(self, ids: Iterable[str | int], chunk_rows: int = 10_000) -> Iterator[pd.DataFrame]:
+        """These contacts as they are now (ids NetSuite no longer has are simply absent), same columns as
+        :meth:`extract`: contacts to look at again although they did not change. One query per 500 ids."""
+        template = load_template("contacts_by_id", self.suiteql_dir)
+        wanted = sorted({int(sql_int(i).text) for i in ids})
+        pages = (
+            self.hook.suiteql(render(template, ids=sql_int_list(batch)), limit=PAGE_LIMIT).get("items") or []
+            for batch in (wanted[i : i + IDS_PER_QUERY] for i in range(0, len(wanted), IDS_PER_QUERY))
+        )
+        yield from self._frames(pages, chunk_rows, None)
+
     def _bounds(self, since: SqlLiteral) -> tuple[int, int, int] | None:
         """(min id, max id, count) of the contacts to read, from the planning template."""
         query = render(load_template("contacts_bounds", self.suiteql_dir), modified_since=since)
@@ -150,11 +172,12 @@ class NetSuiteContacts:
             yield from self._frame(buffer, modified_since)
 
     def _frame(self, items: list[dict[str, Any]], modified_since: datetime | None) -> Iterator[pd.DataFrame]:
-        """Typed frame of one chunk, minus rows the DST margin let in (older than ``modified_since``)."""
+        """Typed frame of one chunk, minus rows the DST margin let in (contact and company both older)."""
         frame = contacts_frame(items, self.hook.settings.timezone)
         if modified_since is not None:
             # NetSuite shows whole seconds (12:00:00.7 reads 12:00:00): compare to the second.
             threshold = pd.Timestamp(modified_since).floor("s")
-            frame = frame[frame["lastmodifieddate"] >= threshold].reset_index(drop=True)
+            recent = (frame["lastmodifieddate"] >= threshold) | (frame["companymodified"] >= threshold)
+            frame = frame[recent].reset_index(drop=True)
         if len(frame):
             yield frame

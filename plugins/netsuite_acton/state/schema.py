@@ -6,6 +6,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -41,13 +42,28 @@ loaded_rows = Table(
     *_stamped("loaded_at"),
 )
 
+#: Which address the sync put in which Act-On list (an address may sit in several), and removals still
+#: owed: ``pending_reason`` is set while a removal that failed waits for the next run.
+list_members = Table(
+    "nas_list_members",
+    metadata,
+    Column("list_name", String(200), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("netsuite_id", String(64), nullable=False, index=True),
+    Column("pending_reason", String(40)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    *_stamped("updated_at"),
+    Index("ix_nas_list_members_email", "email"),
+)
+
 #: NetSuite contact id -> email (and company), every contact, duplicates included: the reverse DAG's map.
 contact_links = Table(
     "nas_contact_links",
     metadata,
     Column("netsuite_id", String(64), primary_key=True),
     Column("email", String(320), nullable=False, index=True),
-    Column("company_id", String(64)),
+    Column("company_id", String(64), index=True),
     Column("company_stage", String(32)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -10,34 +10,18 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from netsuite_acton.state import schema
+from netsuite_acton.state.membership import ListMembership, backfill_members
+from netsuite_acton.state.sql import chunks, insert, now, upsert, utc
 
 DEFAULT_CONN_ID = "netsuite_acton_state"
-_CHUNK = 5000
 _ENGINES: dict[str, Engine] = {}
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything here is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def default_sqlite_url() -> str:
@@ -78,29 +62,13 @@ def _engine(url: str) -> Engine:
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
         schema.metadata.create_all(engine)
+        for table in schema.metadata.sorted_tables:  # indexes added since a table was first created
+            for index in table.indexes:
+                index.create(engine, checkfirst=True)
+        with engine.begin() as conn:
+            backfill_members(conn)
         _ENGINES[url] = engine
     return engine
-
-
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    """The dialect's INSERT, with ``on_conflict_do_update`` (PostgreSQL and SQLite alike)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
-def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE, compiled once and executed with batches of parameter sets.
-
-    (A multi-VALUES statement per batch would be compiled again for every batch: most of the cost.)
-    """
-    if not rows:
-        return
-    stmt = _insert(conn, table)
-    columns = set(rows[0])
-    updates = {name: stmt.excluded[name] for name in columns if name not in keys}
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
-    for chunk in _chunks(rows, 10_000):
-        conn.execute(stmt, list(chunk))
 
 
 @dataclass
@@ -121,14 +89,14 @@ class TokenSlot:
                 access_token=access_token,
                 refresh_token=refresh_token,
                 expires_at=expires_at,
-                updated_at=_now(),
+                updated_at=now(),
             )
         )
         self.access_token, self.refresh_token, self.expires_at = access_token, refresh_token, expires_at
 
 
-class StateStore:
-    """Watermarks, loaded-row hashes, contact links, pushed values and the shared token cache."""
+class StateStore(ListMembership):
+    """Watermarks, loaded-row hashes, list membership, contact links, pushed values, the token cache."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_sqlite_url()
@@ -152,7 +120,7 @@ class StateStore:
             value = conn.execute(
                 sa.select(schema.watermarks.c.value).where(schema.watermarks.c.name == name)
             ).scalar_one_or_none()
-        return _utc(value)
+        return utc(value)
 
     def set_watermark(self, name: str, value: datetime, run_id: str | None = None) -> bool:
         """Raise the mark to ``value``; it never moves backwards. True when it moved.
@@ -161,9 +129,9 @@ class StateStore:
         late rerun of an old run, a backfill) can never rewind it between a read and a write.
         """
         table = schema.watermarks
-        value = _utc(value)  # SQLite compares the stored text: every mark must be in UTC
+        value = utc(value)  # SQLite compares the stored text: every mark must be in UTC
         with self.engine.begin() as conn:
-            stmt = _insert(conn, table).values(name=name, value=value, updated_at=_now(), run_id=run_id)
+            stmt = insert(conn, table).values(name=name, value=value, updated_at=now(), run_id=run_id)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[table.c.name],
                 set_={
@@ -182,7 +150,7 @@ class StateStore:
         table = schema.loaded_rows
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 rows = conn.execute(
                     sa.select(table.c.email, table.c.row_hash).where(table.c.email.in_(chunk))
                 )
@@ -195,27 +163,16 @@ class StateStore:
 
     def record_links(self, rows: Iterable[dict[str, Any]]) -> int:
         """Upsert ``{netsuite_id, email, company_id, company_stage}`` links, duplicates included."""
-        now = _now()
-        payload = [{**row, "updated_at": now} for row in rows]
+        stamp = now()
+        payload = [{**row, "updated_at": stamp} for row in rows]
         with self.engine.begin() as conn:
-            _upsert(conn, schema.contact_links, payload, ["netsuite_id"])
+            upsert(conn, schema.contact_links, payload, ["netsuite_id"])
         return len(payload)
 
     # -- reverse: links and pushed values -----------------------------------------------------------
     def links_for_emails(self, emails: Iterable[str]) -> list[dict[str, Any]]:
         """Every NetSuite contact linked to each email asked about."""
-        keys = list(dict.fromkeys(emails))
-        table = schema.contact_links
-        out: list[dict[str, Any]] = []
-        with self.engine.connect() as conn:
-            for chunk in _chunks(keys):
-                result = conn.execute(
-                    sa.select(
-                        table.c.netsuite_id, table.c.email, table.c.company_id, table.c.company_stage
-                    ).where(table.c.email.in_(chunk))
-                )
-                out.extend(dict(row._mapping) for row in result)
-        return out
+        return self._links(schema.contact_links.c.email, emails)
 
     def pushed(self, record_type: str, field_id: str, record_ids: Iterable[str]) -> dict[str, float | None]:
         """record id -> the value last written into ``field_id`` of that record."""
@@ -223,7 +180,7 @@ class StateStore:
         table = schema.pushed_values
         found: dict[str, float | None] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 rows = conn.execute(
                     sa.select(table.c.record_id, table.c.value).where(
                         table.c.record_type == record_type,
@@ -248,10 +205,10 @@ class StateStore:
         run_id: str | None,
     ) -> int:
         """Upsert ``rows`` stamped with the time (column ``stamp``) and the run; how many were written."""
-        now = _now()
-        payload = [{**row, stamp: now, "run_id": run_id} for row in rows]
+        when = now()
+        payload = [{**row, stamp: when, "run_id": run_id} for row in rows]
         with self.engine.begin() as conn:
-            _upsert(conn, table, payload, keys)
+            upsert(conn, table, payload, keys)
         return len(payload)
 
     # -- token cache --------------------------------------------------------------------------------
@@ -266,13 +223,13 @@ class StateStore:
         with self.engine.begin() as conn:
             exists = conn.execute(sa.select(table.c.name).where(table.c.name == name)).first()
             if exists is None:
-                conn.execute(_insert(conn, table).values(name=name, lock_version=0).on_conflict_do_nothing())
+                conn.execute(insert(conn, table).values(name=name, lock_version=0).on_conflict_do_nothing())
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(table).where(table.c.name == name).values(lock_version=table.c.lock_version + 1)
             )
             row = conn.execute(sa.select(table).where(table.c.name == name)).one()
-            yield TokenSlot(name, row.access_token, row.refresh_token, _utc(row.expires_at), conn)
+            yield TokenSlot(name, row.access_token, row.refresh_token, utc(row.expires_at), conn)
 
     def peek_token(self, name: str) -> tuple[str | None, datetime | None]:
         """The cached access token and its expiry, without the lock (the fast path)."""
@@ -283,4 +240,4 @@ class StateStore:
             ).first()
         if row is None:
             return None, None
-        return row.access_token, _utc(row.expires_at)
+        return row.access_token, utc(row.expires_at)

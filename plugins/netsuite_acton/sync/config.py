@@ -81,6 +81,14 @@ class RoutingConfig(_Strict):
         return self
 
 
+class RemovalsConfig(_Strict):
+    """Mirroring: addresses leave the lists they no longer belong to, within a safety valve."""
+
+    enabled: bool = True
+    max_share: Ratio = 0.05
+    min_count: Annotated[int, Field(ge=0, le=1_000_000)] = 20
+
+
 #: What the forward sync does with a phone phonenumbers cannot parse or validate: keep the text as typed
 #: (tidied) or blank it. A Literal, so a typo fails naming the key and the allowed values.
 InvalidPhones = Literal["keep", "blank"]
@@ -99,6 +107,7 @@ class ForwardConfig(_Strict):
     reject_rate_threshold: Ratio = 0.2
     lookback_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 15
     chunk_rows: Annotated[int, Field(ge=1_000, le=500_000)] = 50_000
+    removals: RemovalsConfig = RemovalsConfig()
 
     @field_validator("mapping", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ CONTACT_COLUMNS: Final[tuple[str, ...]] = (
     "isinactive",
     "datecreated",
     "lastmodifieddate",
+    "companymodified",
 )
 
 #: Columns a field mapping may use (everything but the flags and dates).
@@ -42,7 +43,7 @@ NAME_COLUMNS: Final[tuple[str, ...]] = ("firstname", "middlename", "lastname")
 TEXT_COLUMNS: Final[tuple[str, ...]] = tuple(
     c
     for c in CONTACT_COLUMNS
-    if c not in {"id", "company", "stage", "isinactive", "datecreated", "lastmodifieddate"}
+    if c not in {"id", "company", "stage", "isinactive", "datecreated", "lastmodifieddate", "companymodified"}
 )
 
 #: Columns the steps add.

@@ -6,5 +6,6 @@ the modules beside it are the hook's own.
 
 from netsuite_acton.hooks.acton.errors import ActOnError
 from netsuite_acton.hooks.acton.hook import ActOnHook, MergeResult
+from netsuite_acton.hooks.acton.list_records import DeleteResult
 
-__all__ = ["ActOnError", "ActOnHook", "MergeResult"]
+__all__ = ["ActOnError", "ActOnHook", "DeleteResult", "MergeResult"]

@@ -48,6 +48,7 @@ from netsuite_acton.hooks.acton.errors import (
     ActOnQuotaExhaustedError,
     ActOnRetriableError,
 )
+from netsuite_acton.hooks.acton.list_records import ListRecords
 from netsuite_acton.hooks.acton.settings import ActOnSettings, base_url
 from netsuite_acton.hooks.acton.tokens import (
     Grant,
@@ -90,7 +91,7 @@ class MergeResult:
     calls: int = 0
 
 
-class ActOnHook(BaseHook):
+class ActOnHook(ListRecords, BaseHook):
     """Act-On REST API: lists, bulk merges and downloads, with a shared token and a client-side rate limit.
 
     :param acton_conn_id: an ``acton`` connection (login = username, password, extra client id/secret).

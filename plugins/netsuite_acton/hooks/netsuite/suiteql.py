@@ -48,6 +48,13 @@ def sql_int(value: object) -> SqlLiteral:
     raise ValueError(f"not an integer: {type(value).__name__}")
 
 
+def sql_int_list(values: Sequence[object]) -> SqlLiteral:
+    """``1, 2, 3`` for an ``IN (...)`` list: every item an integer (see :func:`sql_int`), at least one."""
+    if not values:
+        raise ValueError("an IN list needs at least one id")
+    return SqlLiteral(", ".join(sql_int(value).text for value in values))
+
+
 def sql_timestamp(local: datetime) -> SqlLiteral:
     """``TO_TIMESTAMP('YYYY-MM-DD HH:MM:SS', ...)`` of a naive datetime already in the account time zone."""
     if not isinstance(local, datetime) or local.tzinfo is not None:

@@ -1,0 +1,13 @@
+-- The same contacts as contacts.sql, picked by id: contacts the sync must look at again although they did
+-- not change (their company was deleted, or they share an address with a contact that changed).
+-- Keep the output columns identical to contacts.sql.
+--   $ids                   a comma-separated list of integers (at most 500)
+SELECT c.id, c.entityid, c.firstname, c.middlename, c.lastname, c.email, c.phone, c.mobilephone,
+       c.officephone, c.title, c.company, c.isinactive,
+       TO_CHAR(c.datecreated, 'YYYY-MM-DD HH24:MI:SS') AS datecreated,
+       TO_CHAR(c.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lastmodifieddate,
+       TO_CHAR(cu.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS companymodified,
+       cu.companyname AS companyname, cu.searchstage AS searchstage
+FROM contact c LEFT JOIN customer cu ON cu.id = c.company
+WHERE c.id IN ($ids)
+ORDER BY c.id
