@@ -1,25 +1,36 @@
 """The admin API under ``/_sandbox/``: loopback only, no auth, outside the rate limit and the quota.
 
-Tests and the demo use it to set up lists, play the List Maintenance Program (scores), inject faults,
-and read back what clients did (stats), without spending the client's Act-On budget.
+Tests and the demo use it to set up lists, play the List Maintenance Program (scores), play recipients who
+unsubscribe, bounce or complain (consent lists), inject faults, and read back what clients did (stats),
+without spending the client's Act-On budget.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from sandbox.acton.consent import HARDBOUNCE, OPTOUT, SPAMCOMPLAINT
+from sandbox.acton.emails import email_problem
 from sandbox.acton.errors import BadParameterError
 from sandbox.acton.scores import evolve_scores, set_scores
 from sandbox.acton.settings import RUNTIME_SETTINGS, update_settings
 from sandbox.acton.state import Sandbox
+from sandbox.acton.store import now_ms
 from sandbox.server import require_loopback
 
 router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_loopback)])
 HOOK_CALLS_PER_SECOND = 4  # what the ready-made connection tells the hook: one call/s below the limit
+#: Admin path of each consent list, and the origin its entries get when a recipient acts.
+CONSENT_ROUTES = {
+    "optouts": (OPTOUT, "Recipient: unsubscribe link"),
+    "hardbounces": (HARDBOUNCE, "Recipient: hard bounce"),
+    "spamcomplaints": (SPAMCOMPLAINT, "Recipient: spam complaint"),
+}
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -46,6 +57,12 @@ class Evolve(BaseModel):
     field: str | None = None
     fraction: float = 0.1
     seed: int | None = None
+
+
+class ConsentAdds(BaseModel):
+    emails: list[str]
+    timestamp: int | None = None  # epoch ms; default now
+    origin: str | None = None
 
 
 class Reset(BaseModel):
@@ -120,6 +137,33 @@ def scores(request: Request, body: Scores) -> dict:
 @router.post("/scores/evolve")
 def evolve(request: Request, body: Evolve) -> dict:
     return evolve_scores(_sandbox(request).store, body.list_id, body.field, body.fraction, body.seed)
+
+
+def _consent_adder(kind: str, default_origin: str) -> Callable[[Request, ConsentAdds], dict]:
+    def add(request: Request, body: ConsentAdds) -> dict:
+        """As if these recipients acted now (or at ``timestamp``, ms); listed addresses keep their entry."""
+        bad = {email: problem for email in body.emails if (problem := email_problem(email.strip()))}
+        if bad:
+            raise BadParameterError(f"Invalid email addresses: {bad}")
+        consent_list = _sandbox(request).consent[kind]
+        stamp = now_ms() if body.timestamp is None else body.timestamp
+        added = sum(consent_list.add(email, stamp, body.origin or default_origin) for email in body.emails)
+        return {"added": added, "unchanged": len(body.emails) - added, "total": len(consent_list.all())}
+
+    return add
+
+
+def _consent_reader(kind: str) -> Callable[[Request], list[dict]]:
+    def read(request: Request) -> list[dict]:
+        """Every entry in creation order, ``{"email", "timestamp", "origin"}``."""
+        return [entry.as_dict() for entry in _sandbox(request).consent[kind].all()]
+
+    return read
+
+
+for _path, (_kind, _origin) in CONSENT_ROUTES.items():
+    router.add_api_route(f"/{_path}", _consent_adder(_kind, _origin), methods=["POST"], name=f"add_{_path}")
+    router.add_api_route(f"/{_path}", _consent_reader(_kind), methods=["GET"], name=f"read_{_path}")
 
 
 @router.get("/config")

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.routing import Match
 
-from sandbox.acton import admin, auth, lists
+from sandbox.acton import admin, auth, consent_api, lists, records
 from sandbox.acton.errors import ActOnError, error_response, install_handlers
 from sandbox.acton.limits import check_upload_size
 from sandbox.acton.settings import Settings
@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(RequestValidationError, on_invalid)
     app.include_router(auth.router)
+    # Before ``lists``: its ``/list/{listid}`` routes would otherwise take ``/list/optout`` and the like.
+    app.include_router(records.router)
+    app.include_router(consent_api.router)
     app.include_router(lists.router)
     app.include_router(admin.router)
     app.middleware("http")(gatekeeper)

@@ -1,8 +1,10 @@
 """Act-On's two error shapes: ``{"errorCode", "message"}`` for the API, OAuth's for ``/token``.
 
-Codes from API_FACTS.md: 10003 file missing, 10004 invalid list, 10010 undefined column, 10017 bad job id,
-10025 invalid merge destination, 10088 merge column missing. Where Act-On documents no code (bad parameters,
-429, 413, 5xx) the sandbox uses the HTTP status as the code, so clients must key on the HTTP status.
+Codes from API_FACTS.md: 10003 file missing, 10004 invalid list, 10008 invalid contact (record id), 10010
+undefined column, 10017 bad job id, 10025 invalid merge destination, 10088 merge column missing, 10162 contact
+not found (lookup; Act-On's HTTP status for it is unconfirmed, the sandbox answers 400). Where Act-On
+documents no code (bad parameters, 429, 413, 5xx, the refused opt-in) the sandbox uses the HTTP status as
+the code, so clients must key on the HTTP status.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from fastapi.responses import JSONResponse
 
 FILE_MISSING = 10003
 INVALID_LIST = 10004
+INVALID_CONTACT = 10008
 UNDEFINED_COLUMN = 10010
 BAD_JOB_ID = 10017
 INVALID_MERGE_DESTINATION = 10025
 MERGE_COLUMN_MISSING = 10088
+CONTACT_NOT_FOUND = 10162
 
 
 class ActOnError(Exception):

@@ -71,7 +71,7 @@ def merge_rows(
     if mode not in MODES:
         raise ValueError(f"unknown merge mode {mode}")
     result = MergeResult(target.id)
-    seen: set[int] = set()
+    seen: set[int] = set()  # record numbers, not positions: API deletes between batches shift positions
     width = len(target.headings)
     stream: Iterator[list[str]] = iter(rows)
     while batch := list(itertools.islice(stream, BATCH)):
@@ -93,7 +93,7 @@ def merge_rows(
                 _apply(target, row, mode, put_empty, stamp, result, seen)
     if mode == "REPLACE":
         with target.lock:
-            result.deletedCount = target.keep_only(seen)
+            result.deletedCount = target.keep_only(p for p, n in enumerate(target.numbers) if n in seen)
     return result
 
 
@@ -111,11 +111,11 @@ def _apply(
         if mode == "UPDATE_ONLY":
             result.skippedCount += 1
             return
-        seen.add(target.append(row, stamp))
+        seen.add(target.numbers[target.append(row, stamp)])
         result.appendCount += 1
     elif mode == "APPEND_NO_DUPLICATES":
         result.skippedCount += 1
     else:
         target.update(position, enumerate(row), put_empty, stamp)
-        seen.add(position)
+        seen.add(target.numbers[position])
         result.updateCount += 1

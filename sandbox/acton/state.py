@@ -1,10 +1,14 @@
-"""The one object a running sandbox hangs off ``app.state.sandbox``: settings, data, tokens, limits, stats."""
+"""The one object a running sandbox hangs off ``app.state.sandbox``: settings, data, tokens, limits, stats.
+
+Data is the contact lists, their jobs and the consent lists (opt-outs, hard bounces, spam complaints).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from sandbox.acton.auth import TokenRegistry
+from sandbox.acton.consent import ConsentLists
 from sandbox.acton.faults import Faults
 from sandbox.acton.jobs import JobRunner
 from sandbox.acton.limits import CallLimiter
@@ -20,6 +24,7 @@ class Sandbox:
     stats: Stats = field(init=False)
     faults: Faults = field(init=False)
     store: ListStore = field(init=False)
+    consent: ConsentLists = field(init=False)
     tokens: TokenRegistry = field(init=False)
     limiter: CallLimiter = field(init=False)
     jobs: JobRunner = field(init=False)
@@ -28,6 +33,7 @@ class Sandbox:
         self.stats = Stats()
         self.faults = Faults()
         self.store = ListStore(lambda: self.settings.score_field)
+        self.consent = ConsentLists()
         self.tokens = TokenRegistry(self.settings, self.stats)
         self.limiter = CallLimiter(self.settings, self.stats)
         self.jobs = JobRunner(self.faults, lambda: self.settings.job_seconds)
@@ -37,11 +43,13 @@ class Sandbox:
         seed_lists(self.store, self.settings.seed_lists, self.settings.seed_records)
 
     def reset(self, data: bool = False) -> None:
-        """Forget stats, limit windows, logins and faults; with ``data`` also lists, jobs and tokens."""
+        """Forget stats, limit windows, logins and faults; with ``data`` also lists, jobs, tokens and the
+        consent lists."""
         self.stats.reset()
         self.limiter.reset()
         self.faults.reset()
         self.tokens.reset(tokens=data)
         if data:
             self.store.clear()
+            self.consent.clear()
             self.jobs.clear()

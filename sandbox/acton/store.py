@@ -2,7 +2,10 @@
 
 A list keeps its rows as lists of strings in heading order, plus parallel arrays of record numbers and
 modification times, and a dict from merge key (trimmed, lower-case email) to the position of the first
-row with that email. Record ids are ``<listId>:<n>`` with ``n`` stable for the life of the record.
+row with that email. Record ids are ``<listId>:<n>`` with ``n`` stable for the life of the record and never
+reused: ``next_number`` only grows, so a record deleted and later merged again comes back under a new id.
+Record numbers ascend with position (rows are only appended, and deletions keep the order), so a record id
+is found by binary search.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -60,6 +64,7 @@ class ContactList:
     next_number: int = 1
     last_modified: int = field(default_factory=now_ms)
     version: int = 0
+    _keys_stale: bool = field(default=False, repr=False)
     _modified_cache: tuple[tuple[int, int] | None, list[int]] = field(default=(None, []), repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -85,8 +90,19 @@ class ContactList:
             (self.column(heading), "" if value is None else str(value)) for heading, value in mapping.items()
         ]
 
+    def position_of(self, number: int) -> int | None:
+        """The position of the live record numbered ``number``, or ``None`` (never was, or deleted)."""
+        position = bisect_left(self.numbers, number)
+        return position if position < len(self.numbers) and self.numbers[position] == number else None
+
     def find(self, email: str) -> int | None:
-        return self.keys.get(email_key(email))
+        return self._index().get(email_key(email))
+
+    def _index(self) -> dict[str, int]:
+        """The email index, rebuilt first if deletions shifted positions since it was built."""
+        if self._keys_stale:
+            self.reindex()
+        return self.keys
 
     def append(self, row: list[str], stamp: int) -> int:
         """Add a row (in heading order); the first row of an email stays the one the key points to."""
@@ -95,7 +111,7 @@ class ContactList:
         self.numbers.append(self.next_number)
         self.modified.append(stamp)
         self.next_number += 1
-        self.keys.setdefault(email_key(row[self.email_index]), position)
+        self._index().setdefault(email_key(row[self.email_index]), position)
         self.last_modified = stamp
         self.version += 1
         return position
@@ -137,16 +153,36 @@ class ContactList:
             self.rows = [self.rows[p] for p in kept]
             self.numbers = array("q", (self.numbers[p] for p in kept))
             self.modified = array("q", (self.modified[p] for p in kept))
-            self.reindex()
-            self.last_modified = now_ms()
-            self.version += 1
+            self._reshaped()
         return dropped
+
+    def remove(self, positions: Iterable[int]) -> int:
+        """Delete the rows at ``positions`` (API record deletes, at most 100 a call); return how many.
+
+        Deleting in place costs a memmove per row, cheaper than rebuilding a million-row list for a handful.
+        """
+        gone = sorted(set(positions), reverse=True)
+        for position in gone:
+            del self.rows[position]
+            del self.numbers[position]
+            del self.modified[position]
+        if gone:
+            self._reshaped()
+        return len(gone)
+
+    def _reshaped(self) -> None:
+        """Rows were removed: positions moved. The email index is rebuilt lazily (at the next find or
+        append), so a run of bulk deletes pays for one rebuild, not one per call."""
+        self._keys_stale = True
+        self.last_modified = now_ms()
+        self.version += 1
 
     def reindex(self) -> None:
         email = self.email_index
         self.keys = {}
         for position, row in enumerate(self.rows):
             self.keys.setdefault(email_key(row[email]), position)
+        self._keys_stale = False
 
     def add_column(self, heading: str) -> int:
         self.headings.append(heading)

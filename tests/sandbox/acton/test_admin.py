@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -86,3 +88,49 @@ def test_stats_and_reset(client: TestClient) -> None:
     assert records(client, list_id)  # data kept
     client.post("/_sandbox/reset", json={"data": True})
     assert client.get("/_sandbox/lists").json() == []
+
+
+def test_recipients_opt_out_bounce_and_complain(client: TestClient) -> None:
+    added = client.post(
+        "/_sandbox/optouts",
+        json={"emails": ["ada@example.com", "alan@example.com"], "timestamp": 1_700_000_000_000},
+    ).json()
+    assert added == {"added": 2, "unchanged": 0, "total": 2}
+    again = client.post("/_sandbox/optouts", json={"emails": ["ADA@example.com"]}).json()
+    assert again == {"added": 0, "unchanged": 1, "total": 2}
+    assert client.get("/_sandbox/optouts").json() == [
+        {"email": "ada@example.com", "timestamp": 1_700_000_000_000, "origin": "Recipient: unsubscribe link"},
+        {
+            "email": "alan@example.com",
+            "timestamp": 1_700_000_000_000,
+            "origin": "Recipient: unsubscribe link",
+        },
+    ]
+    client.post(
+        "/_sandbox/hardbounces", json={"emails": ["gone@example.com"], "origin": "Recipient: mailbox full"}
+    )
+    client.post("/_sandbox/spamcomplaints", json={"emails": ["angry@example.com"]})
+    (bounce,) = client.get("/_sandbox/hardbounces").json()
+    assert (bounce["email"], bounce["origin"]) == ("gone@example.com", "Recipient: mailbox full")
+    assert abs(bounce["timestamp"] - time.time() * 1000) < 60_000  # now, in epoch ms
+    assert [e["email"] for e in client.get("/_sandbox/spamcomplaints").json()] == ["angry@example.com"]
+    bad = client.post("/_sandbox/optouts", json={"emails": ["fine@example.com", "nope"]})
+    assert bad.status_code == 400
+    assert "nope" in bad.json()["message"]
+    assert len(client.get("/_sandbox/optouts").json()) == 2  # nothing of a refused call is added
+
+
+def test_a_data_reset_clears_the_consent_lists(client: TestClient) -> None:
+    for kind in ("optouts", "hardbounces", "spamcomplaints"):
+        client.post(f"/_sandbox/{kind}", json={"emails": ["ada@example.com"]})
+    client.post("/_sandbox/reset", json={})
+    assert len(client.get("/_sandbox/optouts").json()) == 1  # data kept
+    client.post("/_sandbox/reset", json={"data": True})
+    for kind in ("optouts", "hardbounces", "spamcomplaints"):
+        assert client.get(f"/_sandbox/{kind}").json() == []
+
+
+def test_consent_admin_is_loopback_only(app: FastAPI) -> None:
+    with TestClient(app, client=("203.0.113.9", 5000)) as remote:
+        assert remote.get("/_sandbox/optouts").status_code == 403
+        assert remote.post("/_sandbox/optouts", json={"emails": []}).status_code == 403

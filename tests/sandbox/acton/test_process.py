@@ -75,3 +75,28 @@ def test_merge_over_http_then_429_without_retry_after(base_url: str, session: re
     stats = requests.get(f"{base_url}/_sandbox/stats", timeout=10).json()
     assert stats["max_calls_in_1s"] == 5
     assert stats["uploads"] == 1
+
+
+def test_lookup_delete_and_optouts_over_http(base_url: str, session: requests.Session) -> None:
+    time.sleep(1.1)  # an empty 1-second window: the five calls below fit in it
+    found = session.get(
+        f"{base_url}/api/1/list/lookup/l-0002", params={"email": "LEADS.2@example.com"}, timeout=10
+    )
+    contact_id = found.json()["contactID"]
+    assert contact_id == "l-0002:2"
+    deleted = session.delete(  # requests encodes the commas (%2C): the sandbox must decode them
+        f"{base_url}/api/1/list/l-0002/record", params={"contactids": f"{contact_id},l-0002:x"}, timeout=10
+    ).json()
+    assert (deleted["success_count"], deleted["fail_count"]) == (1, 1)
+    added = session.put(
+        f"{base_url}/api/1/list/optout",
+        files={"file": ("o.csv", b"leads.2@example.com\r\n", "text/csv")},
+        timeout=10,
+    ).json()
+    assert added["message"] == "0 invalid or empty records rejected. 1 valid records processed."
+    page = session.get(f"{base_url}/api/1/list/optout", params={"createdafter": 0}, timeout=10).json()
+    assert [entry["email"] for entry in page["result"]] == ["leads.2@example.com"]
+    gone = session.get(
+        f"{base_url}/api/1/list/lookup/l-0002", params={"email": "leads.2@example.com"}, timeout=10
+    )
+    assert (gone.status_code, gone.json()["errorCode"]) == (400, 10162)
