@@ -23,7 +23,10 @@ from tests.support.task_context import FakeOutletEvents, FakeTI, execute_rendere
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-FORWARD_TASKS = ["extract", "validate", "transform", "diff", "load", "commit", "report"]
+
+def forward_tasks() -> list[str]:
+    """Every task of the forward DAG in run order (the report task knows it from the DAG)."""
+    return [*load_dag("netsuite_contacts_to_acton").get_task("report").step_ids, "report"]
 
 
 def run_operators(sync: SyncEnv, run_id: str, twice: set[str], **params: Any) -> dict[str, Any]:
@@ -39,7 +42,7 @@ def run_operators(sync: SyncEnv, run_id: str, twice: set[str], **params: Any) ->
         "outlet_events": FakeOutletEvents(),
         "dag_run": SimpleNamespace(start_date=datetime.now(UTC)),
     }
-    for task_id in FORWARD_TASKS:
+    for task_id in forward_tasks():
         operator = dag.get_task(task_id)
         operator.staging_root = f"file://{sync.staging_root}"
         for _ in range(2 if task_id in twice else 1):
@@ -63,7 +66,10 @@ def snapshot(sync: SyncEnv, state: StateStore) -> dict[str, Any]:
             )
         )
         marks = {name for (name,) in conn.exec_driver_sql("SELECT name FROM nas_watermarks")}
-    return {"acton": acton, "loaded": loaded, "links": links, "watermarks": marks}
+        members = set(
+            conn.exec_driver_sql("SELECT list_name, email, netsuite_id, pending_reason FROM nas_list_members")
+        )
+    return {"acton": acton, "loaded": loaded, "links": links, "watermarks": marks, "members": members}
 
 
 def fresh_world(sync: SyncEnv, tmp: Path, name: str) -> tuple[StateStore, dict[str, str]]:
@@ -90,7 +96,7 @@ def test_rerunning_every_task_and_the_whole_run_converges(sync_env: SyncEnv, tmp
 
     doubled_state, variables = fresh_world(sync_env, tmp_path, "doubled")
     with env(variables):
-        xcoms = run_operators(sync_env, "manual__doubled", twice=set(FORWARD_TASKS))
+        xcoms = run_operators(sync_env, "manual__doubled", twice=set(forward_tasks()))
         assert snapshot(sync_env, doubled_state) == clean
         # the second load found every row already there: it updated, it appended nothing
         assert sum(xcoms["load"]["report"]["loaded_appended"].values()) == 0

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from netsuite_acton.state import StateStore
 from netsuite_acton.state.store import url_from_connection
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[StateStore]:
-    if request.param == "sqlite":
-        yield StateStore(f"sqlite:///{tmp_path / 'state.db'}")
-        return
-    yield StateStore(request.getfixturevalue("fresh_postgres_url"))
 
 
 def test_watermark_never_moves_backwards(store: StateStore) -> None:

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 from netsuite_acton.hooks.acton import ActOnError, ActOnHook
 from netsuite_acton.state import StateStore
 from netsuite_acton.state.schema import api_tokens
+from tests.hooks.acton.conftest import Sandbox
 from tests.support.sandboxes import connection_env, env, running
 
 pytestmark = pytest.mark.integration
@@ -45,40 +45,7 @@ print("ok")
 """
 
 
-# -- fixtures ---------------------------------------------------------------------------------------
-class Sandbox:
-    """The running sandbox plus admin helpers."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = requests.request(method, f"{self.base_url}/_sandbox/{path}", json=body, timeout=30)
-        response.raise_for_status()
-        return response.json()
-
-    def stats(self) -> dict[str, Any]:
-        return self.admin("GET", "stats")
-
-    def records(self, list_id: str) -> list[dict[str, str]]:
-        return self.admin("GET", f"lists/{list_id}/records")
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with running("sandbox.acton", "--job-seconds", "0.3") as process:
-        box = Sandbox(process.base_url)
-        with env(connection_env("acton_default", box.base_url)):
-            yield box
-
-
-@pytest.fixture
-def fresh(sandbox: Sandbox) -> Sandbox:
-    """Wipe lists, tokens, stats, recent logins and faults before a test."""
-    sandbox.admin("POST", "reset", {"data": True})
-    return sandbox
-
-
+# -- fixtures (Sandbox, sandbox, fresh: conftest.py) ------------------------------------------------
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A state store of its own for the test: a SQLite file, or a fresh PostgreSQL database."""
@@ -86,11 +53,6 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'state.db'}"
         return
     yield request.getfixturevalue("fresh_postgres_url")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> StateStore:
-    return StateStore(f"sqlite:///{tmp_path / 'state.db'}")
 
 
 def hook(store: StateStore) -> ActOnHook:
