@@ -14,11 +14,8 @@ LEADS, CUSTOMERS, UNAFF = "NetSuite Leads", "NetSuite Customers", "NetSuite Unaf
 
 def _contacts(**rows: dict[str, Any]) -> pd.DataFrame:
     """contact id -> facts, defaults: active, with a company, not quarantined."""
-    records = [
-        {"email": f"{cid.lstrip('c')}@example.com", "skipped_inactive": False, "has_company": True, "quarantined": False}
-        | values
-        for cid, values in rows.items()
-    ]
+    defaults = {"skipped_inactive": False, "has_company": True, "quarantined": False}
+    records = [{"email": f"{c.lstrip('c')}@example.com", **defaults, **values} for c, values in rows.items()]
     return pd.DataFrame(records, index=pd.Index([c.lstrip("c") for c in rows], name="netsuite_id"))
 
 
