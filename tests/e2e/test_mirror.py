@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import requests
 
-from netsuite_acton.hooks.acton import ActOnHook
+from netsuite_acton.hooks.acton import ActOnError, ActOnHook
+from scripts.run_dag import load_dag
 from tests.e2e.conftest import SyncEnv
+from tests.support.task_context import run_task, task_context
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -206,3 +208,33 @@ def test_a_full_refresh_reconciles_and_leaves_hand_added_addresses(world: World)
     assert email not in world.emails(LEADS)
     assert hand in world.emails(LEADS), "the sync removes only what it put there"
     assert _removed(report) == {f"{LEADS}:not_in_netsuite": 1}
+
+
+def test_a_failed_removal_leaves_state_alone_and_a_rerun_converges(world: World) -> None:
+    """The remove task fails (Act-On refuses its calls), so commit never runs; rerun, the task removes."""
+    world.company(90_060, "LEAD")
+    email = world.contact(900_601, 90_060)
+    world.run()
+    world.company(90_060, "CUSTOMER")
+
+    dag = load_dag(DAG_ID)
+    context = task_context(dag, "manual__failed_removal")
+    for task_id in ["extract", "validate", "transform", "diff", "plan_removals", "load"]:
+        run_task(dag, task_id, context, world.sync.staging_root)
+    world.sync.post(world.sync.acton, "config", {"fail_next_calls": 3, "error_status": 400})
+    with pytest.raises(ActOnError):
+        run_task(dag, "remove", context, world.sync.staging_root)
+    assert email in world.emails(LEADS)
+    assert email in world.emails(CUSTOMERS)
+    assert {m["list_name"] for m in world.sync.state.members_by_email([email])} == {LEADS}, (
+        "nothing committed"
+    )
+
+    world.sync.post(world.sync.acton, "config", {"fail_next_calls": 0, "error_status": 503})
+    for task_id in ["remove", "commit", "report"]:
+        run_task(dag, task_id, context, world.sync.staging_root)
+    assert email not in world.emails(LEADS)
+    assert {m["list_name"] for m in world.sync.state.members_by_email([email])} == {CUSTOMERS}
+    calls = world.deletes()
+    assert _removed(world.run()) == {}
+    assert world.deletes() == calls

@@ -36,3 +36,29 @@ def execute_rendered(operator: Any, context: dict[str, Any]) -> Any:
     """What a task run does: render the templated fields (XComArgs resolve via ``context["ti"]``), execute."""
     operator.render_template_fields(context)
     return operator.execute(context)
+
+
+def task_context(dag: Any, run_id: str, **params: Any) -> dict[str, Any]:
+    """The parts of a task's context the operators read, for a run of ``dag`` with its Param defaults."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    return {
+        "dag": SimpleNamespace(dag_id=dag.dag_id),
+        "run_id": run_id,
+        "params": {name: dag.params[name] for name in dag.params} | params,
+        "ti": FakeTI({}),
+        "outlet_events": FakeOutletEvents(),
+        "dag_run": SimpleNamespace(start_date=datetime.now(UTC)),
+    }
+
+
+def run_task(dag: Any, task_id: str, context: dict[str, Any], staging_root: Any) -> Any:
+    """Run one task of ``dag`` as a (re)tried task instance would; its return value becomes its XCom."""
+    import copy
+
+    operator = copy.copy(dag.get_task(task_id))  # rendering writes into the operator: keep the DAG's pristine
+    operator.staging_root = f"file://{staging_root}"
+    result = execute_rendered(operator, context)
+    context["ti"].xcoms[task_id] = result
+    return result

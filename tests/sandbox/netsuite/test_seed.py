@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 
@@ -75,3 +77,31 @@ def test_clock_round_trip() -> None:
     assert clock.iso_utc(epoch) == "2024-01-23T16:00:00Z"
     assert clock.display_date(epoch) == "23/01/2024"
     assert clock.parse_pref_date("23/01/2024").isoformat() == "2024-01-23"
+
+
+def test_subscription_statuses(data) -> None:
+    for records in (data.contacts, data.customers):
+        statuses = records["globalsubscriptionstatus"]
+        assert set(statuses) == {1, 2, 4}  # the seed never confirms an opt-in
+        assert share(statuses, lambda v: v == 2) == pytest.approx(RATES["soft_opt_out"], abs=0.01)
+        assert share(statuses, lambda v: v == 4) == pytest.approx(RATES["confirmed_opt_out"], abs=0.004)
+    assert (
+        generate(500, seed=1).contacts["globalsubscriptionstatus"]
+        != generate(500, seed=2).contacts["globalsubscriptionstatus"]
+    )
+
+
+def test_statuses_left_every_other_seeded_value_as_it_was() -> None:
+    """The statuses have a generator of their own: tests naming seeded ids and values still hold."""
+    data = generate(500, seed=1)
+
+    def without_status(columns: dict[str, list[object]]) -> dict[str, list[object]]:
+        return {name: values for name, values in columns.items() if name != "globalsubscriptionstatus"}
+
+    text = json.dumps(
+        [without_status(data.contacts), without_status(data.customers)], sort_keys=True, ensure_ascii=False
+    )
+    # the fingerprint of generate(500, seed=1) before globalsubscriptionstatus was added
+    assert hashlib.sha256(text.encode()).hexdigest() == (
+        "750fb81a2c0abc58765c2fbd8653c67060890bf36527ca1e443b4e1546eda55e"
+    )
