@@ -6,7 +6,9 @@
 4. runs ``acton_scores_to_netsuite`` and reads the scores back from NetSuite;
 5. runs the forward DAG again: it re-reads the contacts whose score was just written (NetSuite bumps
    their last-modified date) and sends only rows whose content changed;
-6. runs the reverse DAG again: no score changed, so nothing is written.
+6. runs the reverse DAG again: no score changed, so nothing is written;
+7. in NetSuite, a LEAD company becomes a CUSTOMER and one contact is deleted; the forward DAG moves the
+   company's contacts from "NetSuite Leads" to "NetSuite Customers" and takes the deleted contact out.
 
 Task logs go to ``.airflow/demo/logs/``; run reports and staged files to ``.airflow/demo/staging/``.
 Exits non-zero if any run fails.
@@ -129,6 +131,42 @@ def show_scores(netsuite: str, home: Path) -> None:
             print("     (does not match what was pushed!)")
 
 
+def change_netsuite(netsuite: str, home: Path) -> tuple[str, int, int]:
+    """A LEAD company (the one with most synced contacts) becomes a CUSTOMER; one other contact is deleted.
+
+    Returns (company name, its contacts, the deleted contact's id). Through the sandbox's admin API, as a
+    salesperson's edits in NetSuite would be.
+    """
+    from netsuite_acton.state import StateStore
+
+    state = StateStore(f"sqlite:///{home / 'state.db'}")
+    with state.engine.connect() as conn:
+        company_id, contacts = conn.exec_driver_sql(
+            "SELECT company_id, COUNT(*) FROM nas_contact_links WHERE company_stage = 'LEAD' "
+            "GROUP BY company_id ORDER BY COUNT(*) DESC, company_id LIMIT 1"
+        ).one()
+        (gone,) = conn.exec_driver_sql(
+            "SELECT netsuite_id FROM nas_list_members WHERE list_name = 'NetSuite Prospects' "
+            "ORDER BY netsuite_id LIMIT 1"
+        ).one()
+    company = requests.get(f"{netsuite}/_sandbox/customers/{company_id}", timeout=30).json()
+    for generated in ("locked", "lastmodifieddate", "searchstage", "entitystatus", "entitytitle"):
+        company.pop(generated, None)
+    company["stage"] = "CUSTOMER"
+    requests.post(f"{netsuite}/_sandbox/customers", json=[company], timeout=30).raise_for_status()
+    requests.delete(f"{netsuite}/_sandbox/contacts/{gone}", timeout=30).raise_for_status()
+    return str(company.get("companyname")), int(contacts), int(gone)
+
+
+def show_mirror(report: dict[str, Any]) -> None:
+    removed = {
+        k.split(":", 1)[1]: v for k, v in report.get("counters", {}).items() if k.startswith("removed:")
+    }
+    print("   Removed from Act-On lists (list: reason):")
+    for key, count in sorted(removed.items()) or [("nothing", 0)]:
+        print(f"   • {key}: {count:,}")
+
+
 def connection_json(base_url: str) -> str:
     """The ready-made Airflow connection a sandbox serves, as AIRFLOW_CONN_* wants it."""
     return json.dumps(sandbox_connection(base_url))
@@ -173,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         show_scores(ns.base_url, home)
         demo.run(FORWARD, "3-forward-incremental")
         demo.run(REVERSE, "4-reverse-nothing-changed")
+        name, moved, gone = change_netsuite(ns.base_url, home)
+        print(
+            f"\n── In NetSuite: {name!r} goes from LEAD to CUSTOMER ({moved} contacts); "
+            f"contact {gone} is deleted"
+        )
+        show_mirror(demo.run(FORWARD, "5-forward-mirror"))
+        show_lists(ao.base_url)
         print(
             "\n" + ("Demo finished: every run succeeded." if demo.ok else "Demo FAILED: see the logs above.")
         )
