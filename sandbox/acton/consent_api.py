@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
@@ -54,37 +55,27 @@ def _read(
     }
 
 
-@router.get("/list/optout")
-def optouts(
-    request: Request,
-    count: int = MAX_PAGE,
-    offset: int = 0,
-    createdafter: int | None = None,
-    createdbefore: int | None = None,
-) -> dict:
-    return _read(request, OPTOUT, count, offset, createdafter, createdbefore)
+def _reader(kind: str) -> Callable[..., dict]:
+    """The GET route of one consent list: the three share parameters, shape and paging."""
+
+    def read(
+        request: Request,
+        count: int = MAX_PAGE,
+        offset: int = 0,
+        createdafter: int | None = None,
+        createdbefore: int | None = None,
+    ) -> dict:
+        return _read(request, kind, count, offset, createdafter, createdbefore)
+
+    return read
 
 
-@router.get("/list/hardbounce")
-def hardbounces(
-    request: Request,
-    count: int = MAX_PAGE,
-    offset: int = 0,
-    createdafter: int | None = None,
-    createdbefore: int | None = None,
-) -> dict:
-    return _read(request, HARDBOUNCE, count, offset, createdafter, createdbefore)
-
-
-@router.get("/list/spamcomplaint")
-def spamcomplaints(
-    request: Request,
-    count: int = MAX_PAGE,
-    offset: int = 0,
-    createdafter: int | None = None,
-    createdbefore: int | None = None,
-) -> dict:
-    return _read(request, SPAMCOMPLAINT, count, offset, createdafter, createdbefore)
+for _path, _kind in (
+    ("/list/optout", OPTOUT),
+    ("/list/hardbounce", HARDBOUNCE),
+    ("/list/spamcomplaint", SPAMCOMPLAINT),
+):
+    router.add_api_route(_path, _reader(_kind), methods=["GET"], name=f"read_{_kind}")
 
 
 @dataclass

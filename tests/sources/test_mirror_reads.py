@@ -86,3 +86,14 @@ def test_contacts_by_id_and_a_company_change_reaches_its_contacts(
     assert set(changed["id"]) == {"70002", "70003", "70004"}, "contacts of a changed company, and only them"
     assert set(changed["stage"]) == {"CUSTOMER"}
     assert (changed["lastmodifieddate"] < pd.Timestamp(mark)).all(), "the contacts themselves did not change"
+
+
+def test_the_by_id_template_selects_what_the_contacts_template_selects() -> None:
+    """contacts_by_id.sql repeats contacts.sql's column list (a template each, for the data team)."""
+    from netsuite_acton.hooks.netsuite.suiteql import strip_comments
+    from netsuite_acton.sources.suiteql_templates import load_template
+
+    def columns(name: str) -> str:
+        return " ".join(strip_comments(load_template(name)).split(" WHERE ")[0].split())
+
+    assert columns("contacts_by_id") == columns("contacts")
