@@ -94,6 +94,6 @@ def test_the_by_id_template_selects_what_the_contacts_template_selects() -> None
     from netsuite_acton.sources.suiteql_templates import load_template
 
     def columns(name: str) -> str:
-        return " ".join(strip_comments(load_template(name)).split(" WHERE ")[0].split())
+        return " ".join(strip_comments(load_template(name)).split()).split(" WHERE ")[0]
 
     assert columns("contacts_by_id") == columns("contacts")
