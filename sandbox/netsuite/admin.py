@@ -1,7 +1,8 @@
 """The admin API under ``/_sandbox/``: loopback callers only, no auth, never governed.
 
 Tests, the demo and the benchmarks arrange the account through it: data in (SuiteQL field names,
-timestamps ISO-8601 UTC), custom fields, locks, runtime knobs, and counters out. README.md lists the routes.
+timestamps ISO-8601 UTC), deletions (logged in SuiteQL's ``deletedrecord`` as NetSuite logs them), custom
+fields, locks, runtime knobs, and counters out. README.md lists the routes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 
 from sandbox.netsuite import seed
 from sandbox.netsuite.context import Sandbox, base_url, get_sandbox
-from sandbox.netsuite.schema import STAGE_BY_SEARCHSTAGE, STAGES
+from sandbox.netsuite.schema import LISTS, STAGE_BY_SEARCHSTAGE, STAGES, FieldSpec
 from sandbox.server import require_loopback
 
 router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_loopback)])
@@ -107,8 +108,13 @@ def admin_rows(sandbox: Sandbox, table: str, rows: Any) -> list[dict[str, object
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise _bad(f"record {index}: {name} must be an integer")
                 stored[name] = value
+            elif spec.type == "list":
+                stored[name] = _list_value(spec, value, index)
             else:
                 stored[name] = value if isinstance(value, str) else str(value)
+        for name, spec in fields.items():
+            if spec.default is not None:
+                stored.setdefault(name, spec.default)
         stored.setdefault("lastmodifieddate", now)
         stored.setdefault("datecreated", stored["lastmodifieddate"])
         if table == "customer":
@@ -118,6 +124,16 @@ def admin_rows(sandbox: Sandbox, table: str, rows: Any) -> list[dict[str, object
             stored["entityid"] = name or row.get("email") or str(row["id"])
         out.append(stored)
     return out
+
+
+def _list_value(spec: FieldSpec, value: object, index: int) -> int:
+    """A list field's id, as an integer or a string of digits (``2`` or ``"2"``); it must be on the list."""
+    options = LISTS[spec.ref or spec.name]
+    number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+    if isinstance(number, bool) or not isinstance(number, int) or number not in options:
+        listed = ", ".join(f"{key} {name}" for key, name in options.items())
+        raise _bad(f"record {index}: {spec.name} must be one of {listed}")
+    return number
 
 
 def _customer_stage(row: dict[str, Any], stored: dict[str, object], index: int) -> None:
@@ -178,6 +194,62 @@ async def get_customer(request: Request, record_id: int) -> dict[str, Any]:
     return await _raw_row(request, "customer", record_id)
 
 
+def _ids(value: object, what: str) -> list[int]:
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        raise _bad(f"{what} must be a list of integer ids")
+    return list(dict.fromkeys(value))  # once each, in the order given
+
+
+async def _delete(request: Request, by_table: dict[str, list[int]], deleteddate: object = None) -> int:
+    """Delete all of them or none: an unknown id is a 404 naming every unknown one, and nothing changes."""
+    sandbox = get_sandbox(request)
+    epoch = _to_epoch(sandbox, deleteddate, "deleteddate")
+    now = int(time.time()) if epoch is None else epoch
+
+    def delete() -> tuple[int, dict[str, list[int]]]:
+        store = sandbox.store
+        missing = {t: m for t, ids in by_table.items() if (m := store.missing_ids(t, ids))}
+        if missing:
+            return 0, missing
+        return store.delete_records(by_table, now), {}
+
+    deleted, missing = await sandbox.store.run(delete)
+    if missing:
+        unknown = "; ".join(
+            f"no {table} with id {', '.join(map(str, ids))}" for table, ids in missing.items()
+        )
+        raise HTTPException(status_code=404, detail=unknown)
+    sandbox.stats.deleted_records += deleted
+    return deleted
+
+
+@router.delete("/contacts/{record_id}")
+async def delete_contact(request: Request, record_id: int) -> dict[str, int]:
+    return {"deleted": await _delete(request, {"contact": [record_id]})}
+
+
+@router.delete("/customers/{record_id}")
+async def delete_customer(request: Request, record_id: int) -> dict[str, int]:
+    """The customer goes; its contacts stay, with ``company`` emptied and lastmodifieddate unchanged."""
+    return {"deleted": await _delete(request, {"customer": [record_id]})}
+
+
+@router.post("/deletions")
+async def post_deletions(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, int]:  # noqa: B008
+    """``{"contacts": [ids], "customers": [ids], "deleteddate": ISO?}``: many deletions, all or none.
+
+    ``deleteddate`` (default now) lets a test place deletions before or after a client's watermark.
+    """
+    extra = set(body) - {"contacts", "customers", "deleteddate"}
+    if extra:
+        raise _bad(f"unknown keys {sorted(extra)}; send contacts, customers, deleteddate")
+    by_table = {
+        "contact": _ids(body.get("contacts", []), "contacts"),
+        "customer": _ids(body.get("customers", []), "customers"),
+    }
+    return {"deleted": await _delete(request, by_table, body.get("deleteddate"))}
+
+
 @router.post("/fields")
 async def post_field(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
     """``{"record_type": "contact", "id": "custentity_x", "type": "integer"}``: idempotent."""
@@ -201,7 +273,7 @@ async def post_locks(request: Request, body: dict[str, Any] = Body(...)) -> dict
     table = str(body.get("record_type", "contact"))
     ids = body.get("ids")
     if (
-        table not in sandbox.schema.tables
+        not sandbox.schema.is_record_type(table)
         or not isinstance(ids, list)
         or not all(isinstance(i, int) for i in ids)
     ):
@@ -249,7 +321,11 @@ async def mutate(request: Request, body: dict[str, Any] = Body(default={})) -> d
 
 @router.post("/reset")
 async def reset(request: Request, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:  # noqa: B008
-    """Zero the stats; with ``{"reseed": true, "contacts": N, "seed": S}`` also regenerate all data."""
+    """Zero the stats; with ``{"reseed": true, "contacts": N, "seed": S}`` also regenerate all data.
+
+    Regenerating empties ``deletedrecord`` with the rest; a plain reset keeps every record, deleted ones
+    included (the log stays consistent with the data: a deleted record is still gone).
+    """
     sandbox = get_sandbox(request)
     sandbox.stats.reset()
     if body.get("reseed"):

@@ -5,7 +5,9 @@ Fields use record-API names (camelCase, custom fields by script id at top level)
 NULL fields are left out. PATCH changes only the fields sent (``null`` clears), answers 204 with a
 ``Location`` header, bumps ``lastModifiedDate``, and fails per record: an unknown field is 400
 NONEXISTENT_FIELD (always, as with ``X-NetSuite-PropertyNameValidation: error``), a wrongly typed value
-400 INVALID_PARAMETER, a record locked through the admin API 400 USER_ERROR, a missing record 404.
+400 INVALID_PARAMETER, a record locked through the admin API 400 USER_ERROR, a missing (or deleted)
+record 404. ``globalSubscriptionStatus`` follows NetSuite's consent rules: a PATCH may set Soft Opt-In or
+Soft Opt-Out, never a confirmed status (only the recipient does), and never changes a Confirmed Opt-Out.
 The listing filters with ``q`` (``lastModifiedDate AFTER "1/31/2026"``; bare dates in the account's
 time zone and date format, ISO dates accepted too).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +27,14 @@ from fastapi.responses import Response
 from sandbox.netsuite.context import Sandbox, authenticated, base_url, get_sandbox
 from sandbox.netsuite.errors import NetSuiteError, json_response
 from sandbox.netsuite.paging import check_offset_in_range, envelope, parse_paging
-from sandbox.netsuite.schema import STATUS_NAMES, FieldSpec
+from sandbox.netsuite.schema import (
+    CONFIRMED_OPT_OUT,
+    CONFIRMED_STATUSES,
+    LISTS,
+    STATUS_NAMES,
+    SUBSCRIPTION_STATUSES,
+    FieldSpec,
+)
 
 router = APIRouter(dependencies=[Depends(authenticated)])
 PREFIX = "/services/rest/record/v1"
@@ -44,7 +54,7 @@ VALUE_OPERATORS = {
 
 
 def _record_type(sandbox: Sandbox, record_type: str) -> str:
-    if record_type not in sandbox.schema.tables:
+    if not sandbox.schema.is_record_type(record_type):
         raise NetSuiteError(
             400,
             "INVALID_RCRD_TYPE",
@@ -90,6 +100,9 @@ def _render_value(sandbox: Sandbox, spec: FieldSpec, value: Any, url: str) -> An
         return sandbox.clock.iso_utc(value)
     if spec.type == "date":
         return sandbox.clock.to_char(value, "%Y-%m-%d")
+    if spec.type == "list":  # a fixed list, no record behind it: nothing to link to
+        name = LISTS[spec.ref or spec.name].get(value, str(value))
+        return {"id": str(value), "refName": name, "links": []}
     if spec.type == "ref":
         if spec.ref == "customerstatus":
             name = STATUS_NAMES.get(value, str(value))
@@ -130,9 +143,11 @@ async def patch_record(request: Request, record_type: str, record_id: str) -> Re
         body = _json_object(await request.body())
 
         def apply() -> None:
-            if sandbox.store.get_row(table, rid) is None:
+            row = sandbox.store.get_row(table, rid)
+            if row is None:
                 raise _not_found(table, rid)
             values = coerce_patch(sandbox, table, body)
+            check_subscription_change(row, values)
             if sandbox.store.is_locked(table, rid):
                 raise NetSuiteError(
                     400,
@@ -148,6 +163,31 @@ async def patch_record(request: Request, record_type: str, record_id: str) -> Re
         raise
     sandbox.stats.patches += 1
     return Response(status_code=204, headers={"Location": f"{base_url(request)}{PREFIX}/{table}/{rid}"})
+
+
+def check_subscription_change(row: dict[str, Any], values: dict[str, object]) -> None:
+    """NetSuite's consent rules (API_FACTS, subscription status): "You cannot set confirmed statuses on the
+    record or through an import", and once a recipient has opted out for good "no one in your company can
+    resubscribe them". Refused even when the value would not change, so a client never sends them."""
+    if "globalsubscriptionstatus" not in values:
+        return
+    wanted = values["globalsubscriptionstatus"]
+    if isinstance(wanted, int) and wanted in CONFIRMED_STATUSES:
+        raise NetSuiteError(
+            400,
+            "USER_ERROR",
+            f"You cannot set confirmed statuses on the record or through an import "
+            f"('{SUBSCRIPTION_STATUSES[wanted]}'); only the recipient can.",
+            path="globalSubscriptionStatus",
+        )
+    if row.get("globalsubscriptionstatus") == CONFIRMED_OPT_OUT:
+        raise NetSuiteError(
+            400,
+            "USER_ERROR",
+            "The recipient has confirmed their opt-out: no one in your company can resubscribe them "
+            "or change their subscription status.",
+            path="globalSubscriptionStatus",
+        )
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
@@ -181,6 +221,10 @@ def coerce_patch(sandbox: Sandbox, table: str, body: dict[str, Any]) -> dict[str
 
 def _coerce(sandbox: Sandbox, spec: FieldSpec, key: str, value: Any) -> object:
     if value is None:
+        if spec.default is not None:  # a list every record has: it cannot be emptied
+            raise NetSuiteError(
+                400, "USER_ERROR", f"Please enter value(s) for: {spec.record_name}.", path=key
+            )
         return "F" if spec.type == "checkbox" else None
 
     def bad(expected: str) -> NetSuiteError:
@@ -219,7 +263,29 @@ def _coerce(sandbox: Sandbox, spec: FieldSpec, key: str, value: Any) -> object:
         if sandbox.store.get_row(spec.ref or "customer", int(ref_id)) is None:
             raise NetSuiteError(400, "USER_ERROR", f"Invalid {key} reference key {ref_id}.", path=key)
         return int(ref_id)
+    if spec.type == "list":
+        return _list_choice(spec, key, value, bad)
     raise bad("a supported value")
+
+
+def _list_choice(spec: FieldSpec, key: str, value: Any, bad: Callable[[str], NetSuiteError]) -> int:
+    """``{"id": "2"}`` or ``{"refName": "Soft Opt-Out"}`` (both: they must agree) -> the list's id."""
+    if not isinstance(value, dict) or not ({"id", "refName"} & set(value)):
+        raise bad('a reference like {"id": "2"} or {"refName": "Soft Opt-Out"}')
+    options = LISTS[spec.ref or spec.name]
+    by_name = {name: number for number, name in options.items()}
+    chosen: set[int | None] = set()
+    if "id" in value:
+        raw = value["id"]
+        chosen.add(int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else None)
+    if "refName" in value:
+        chosen.add(by_name.get(value["refName"]) if isinstance(value["refName"], str) else None)
+    if len(chosen) == 1:
+        (number,) = chosen
+        if number is not None and number in options:
+            return number
+    shown = value.get("id", value.get("refName"))
+    raise NetSuiteError(400, "USER_ERROR", f"Invalid {key} reference key {shown}.", path=key)
 
 
 @router.get(PREFIX + "/{record_type}")
@@ -312,7 +378,7 @@ def _date_clause(sandbox: Sandbox, column: str, operator: str, value: str, param
 def _q_value(spec: FieldSpec, value: str) -> object:
     if spec.type == "checkbox":
         return "T" if value.lower() in ("true", "t") else "F"
-    if spec.type in ("id", "integer", "ref"):
+    if spec.type in ("id", "integer", "ref", "list"):
         if not value.lstrip("-").isdigit():
             raise _q_error(f"'{value}' is not a number")
         return int(value)

@@ -1,7 +1,9 @@
 """The record types the sandbox knows, their fields, and how each is named in SuiteQL and in the record API.
 
 One registry serves the SQLite DDL, the SuiteQL column check, the record API's camelCase names and the
-admin API's validation, so a custom field defined at runtime shows up everywhere at once.
+admin API's validation, so a custom field defined at runtime shows up everywhere at once. Besides the
+record types (``contact``, ``customer``) it holds SuiteQL-only tables (``deletedrecord``): queryable, but
+with no record API, no admin rows and no custom fields.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ SQL_TYPES = {
     "datetime": "INTEGER",
     "date": "INTEGER",
     "ref": "INTEGER",
+    "list": "INTEGER",
 }
 CUSTOM_FIELD_TYPES = ("integer", "float", "text", "checkbox", "date", "datetime")
 CUSTOM_FIELD_ID = re.compile(r"^custentity_[a-z0-9_]{1,60}$")
@@ -32,6 +35,24 @@ STAGES: dict[str, tuple[str, int, str]] = {
 STAGE_BY_SEARCHSTAGE = {searchstage: stage for stage, (searchstage, _, _) in STAGES.items()}
 STATUS_NAMES = {status: name for _, status, name in STAGES.values()}
 
+# globalsubscriptionstatus (API_FACTS "NetSuite subscription status"): id -> name as the record API shows it
+SUBSCRIPTION_STATUSES: dict[int, str] = {
+    1: "Soft Opt-In",
+    2: "Soft Opt-Out",
+    3: "Confirmed Opt-In",
+    4: "Confirmed Opt-Out",
+}
+SOFT_OPT_IN = 1
+CONFIRMED_STATUSES = frozenset({3, 4})  # only the recipient sets these, never a PATCH or an import
+CONFIRMED_OPT_OUT = 4  # final: "no one in your company can resubscribe them"
+# fixed lists a "list" field points to: id -> refName (a reference with no record behind it)
+LISTS: dict[str, dict[int, str]] = {"globalsubscriptionstatus": SUBSCRIPTION_STATUSES}
+
+RECORD_TYPES = ("contact", "customer")
+DELETED_RECORD = "deletedrecord"
+# NetSuite's internal record-type ids, as DeletedRecord.recordtypeid shows them (UNCONFIRMED, see README)
+RECORD_TYPE_IDS = {"contact": -6, "customer": -2}
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -44,6 +65,7 @@ class FieldSpec:
     ref: str | None = None  # record type a "ref" field points to
     generated: str | None = None  # SQL expression of a virtual column
     custom: bool = False
+    default: int | None = None  # value of a NOT NULL column when a row leaves it out (admin rows, seed)
 
     @property
     def temporal(self) -> bool:
@@ -70,6 +92,7 @@ def _base_fields() -> dict[str, dict[str, FieldSpec]]:
         _f("entitytitle", "text", None, writable=False, generated="entityid"),
         _f("company", "ref", "company", ref="customer"),
         _f("isinactive", "checkbox", "isInactive"),
+        _subscription_status(),
         _f("datecreated", "datetime", "dateCreated", writable=False),
         _f("lastmodifieddate", "datetime", "lastModifiedDate", writable=False),
         _f("custentity_acton_score", "integer", "custentity_acton_score", custom=True),
@@ -83,22 +106,62 @@ def _base_fields() -> dict[str, dict[str, FieldSpec]]:
         _f("email", "text", "email"),
         _f("phone", "text", "phone"),
         _f("isinactive", "checkbox", "isInactive"),
+        _subscription_status(),
         _f("datecreated", "datetime", "dateCreated", writable=False),
         _f("lastmodifieddate", "datetime", "lastModifiedDate", writable=False),
         _f("custentity_acton_lead_score", "integer", "custentity_acton_lead_score", custom=True),
     ]
-    return {"contact": {f.name: f for f in contact}, "customer": {f.name: f for f in customer}}
+    return {
+        "contact": {f.name: f for f in contact},
+        "customer": {f.name: f for f in customer},
+        DELETED_RECORD: {f.name: f for f in _deleted_record_fields()},
+    }
+
+
+def _subscription_status() -> FieldSpec:
+    """Every entity has one (Soft Opt-In unless said otherwise); PATCH obeys NetSuite's rules (records.py)."""
+    return _f(
+        "globalsubscriptionstatus",
+        "list",
+        "globalSubscriptionStatus",
+        ref="globalsubscriptionstatus",
+        default=SOFT_OPT_IN,
+    )
+
+
+def _deleted_record_fields() -> list[FieldSpec]:
+    """DeletedRecord's columns as tap-netsuite-rest's DeletedRecordsStream reads them; SuiteQL only.
+
+    No ``id``: NetSuite's table has none, so clients page it by ``deleteddate, recordid``.
+    """
+    return [
+        _f("name", "text"),
+        _f("recordid", "integer"),
+        _f("recordtypeid", "integer"),
+        _f("scriptid", "text"),
+        _f("context", "text"),
+        _f("deletedby", "integer"),
+        _f("deleteddate", "datetime"),
+        _f("type", "text"),
+        _f("iscustomlist", "checkbox"),
+        _f("iscustomrecord", "checkbox"),
+        _f("iscustomtransaction", "checkbox"),
+    ]
 
 
 class Schema:
-    """Fields per record type (``contact``, ``customer``), standard ones plus custom ones added at runtime."""
+    """Fields per SuiteQL table, standard ones plus custom ones added at runtime (record types only)."""
 
     def __init__(self) -> None:
-        self.tables = _base_fields()
+        self.tables = _base_fields()  # every SuiteQL table: the record types and the SuiteQL-only ones
         self.version = 0  # bumped when a field is added; keys the SuiteQL translation cache
 
     def record_types(self) -> list[str]:
-        return list(self.tables)
+        """Tables that are records: record API, admin rows, locks, custom fields (not ``deletedrecord``)."""
+        return list(RECORD_TYPES)
+
+    def is_record_type(self, table: str) -> bool:
+        return table in RECORD_TYPES
 
     def fields(self, table: str) -> dict[str, FieldSpec]:
         return self.tables[table]
@@ -115,8 +178,8 @@ class Schema:
 
     def add_custom(self, table: str, name: str, type_: str) -> tuple[FieldSpec, bool]:
         """Define ``custentity_*`` on ``table``; returns (spec, created). Type clash: ValueError."""
-        if table not in self.tables:
-            raise ValueError(f"unknown record type {table!r}; known: {', '.join(self.tables)}")
+        if not self.is_record_type(table):
+            raise ValueError(f"unknown record type {table!r}; known: {', '.join(self.record_types())}")
         name = name.lower()
         if not CUSTOM_FIELD_ID.match(name):
             raise ValueError("a custom entity field id looks like custentity_[a-z0-9_]+")
@@ -143,6 +206,8 @@ class Schema:
                 )
             elif spec.type == "checkbox":
                 columns.append(f"{spec.name} TEXT NOT NULL DEFAULT 'F'")
+            elif spec.default is not None:
+                columns.append(f"{spec.name} {SQL_TYPES[spec.type]} NOT NULL DEFAULT {int(spec.default)}")
             else:
                 columns.append(f"{spec.name} {SQL_TYPES[spec.type]}")
             if offset := self.offset_column(table, spec.name):

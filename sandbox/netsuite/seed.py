@@ -46,6 +46,8 @@ RATES: dict[str, float] = {
     "title_present": 0.75,
     "score_present": 0.30,
     "recently_modified": 0.15,  # lastmodifieddate in the last 60 days before 2026-01-01
+    "soft_opt_out": 0.02,  # globalsubscriptionstatus 2 (contacts and companies); the rest 1, Soft Opt-In
+    "confirmed_opt_out": 0.005,  # globalsubscriptionstatus 4
 }
 
 
@@ -243,6 +245,16 @@ def _timestamps(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarra
     return created, modified
 
 
+def _subscription_statuses(seed: int, salt: int, n: int) -> list[object]:
+    """Mostly 1 (Soft Opt-In), some 2 and 4, from a generator of their own.
+
+    Separate from the main generator so adding this column left every other seeded value as it was.
+    """
+    u = np.random.default_rng([seed, salt]).random(n)
+    soft = RATES["soft_opt_out"]
+    return np.where(u < soft, 2, np.where(u < soft + RATES["confirmed_opt_out"], 4, 1)).tolist()
+
+
 def _customers(rng: np.random.Generator, ids: np.ndarray) -> dict[str, list[object]]:
     m = len(ids)
     names = [
@@ -330,6 +342,7 @@ def generate(contacts: int, seed: int = 42) -> SeedData:
     is_customer = np.zeros(n + m, dtype=bool)
     is_customer[rng.choice(n + m, m, replace=False)] = True
     customers = _customers(rng, ids[is_customer])
+    customers["globalsubscriptionstatus"] = _subscription_statuses(seed, 2, m)
     contact_ids = ids[~is_customer]
 
     first, middle, last = _names(rng, n)
@@ -366,6 +379,7 @@ def generate(contacts: int, seed: int = 42) -> SeedData:
             "title": _null_unless(_pick(rng, TITLES, n), rng.random(n) < RATES["title_present"]),
             "company": company.tolist(),
             "isinactive": np.where(rng.random(n) < RATES["inactive"], "T", "F").tolist(),
+            "globalsubscriptionstatus": _subscription_statuses(seed, 1, n),
             "datecreated": created.tolist(),
             "lastmodifieddate": modified.tolist(),
             "custentity_acton_score": _null_unless(

@@ -38,6 +38,7 @@ class Stats:
         self.patch_failures = 0
         self.tokens_issued = 0
         self.mutated = 0
+        self.deleted_records = 0  # through the admin API (arranged, not a client's request)
         self.suiteql_rows = 0
 
     def record(self, method: str, path: str, status: int | str) -> None:
@@ -61,5 +62,6 @@ class Stats:
             "patch_failures": self.patch_failures,
             "tokens_issued": self.tokens_issued,
             "mutated_contacts": self.mutated,
+            "deleted_records": self.deleted_records,
             "suiteql_rows": self.suiteql_rows,
         }

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from sandbox.netsuite.rendering import item_member
-from sandbox.netsuite.schema import SQL_TYPES, Schema
+from sandbox.netsuite.schema import DELETED_RECORD, RECORD_TYPE_IDS, SQL_TYPES, Schema
 from sandbox.netsuite.seed import TITLES, SeedData
 from sandbox.netsuite.timefmt import AccountClock
 
@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 
 class Store:
-    """Tables ``contact`` and ``customer`` (plus ``_locks``) and the operations the routes need."""
+    """Tables ``contact``, ``customer``, ``deletedrecord`` (plus ``_locks``) and the routes' operations."""
 
     def __init__(self, schema: Schema, clock: AccountClock) -> None:
         self.schema = schema
@@ -71,7 +71,7 @@ class Store:
 
     def create_tables(self) -> None:
         with self._lock:
-            for table in self.schema.record_types():
+            for table in self.schema.tables:
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
                 self.conn.execute(self.schema.ddl(table))
                 self._index(table)
@@ -82,6 +82,9 @@ class Store:
             self.version += 1
 
     def _index(self, table: str) -> None:
+        if table == DELETED_RECORD:  # read by deletion time: "deleted since my watermark"
+            self.conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_deleted ON {table}(deleteddate, recordid)")
+            return
         self.conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_lastmodified ON {table}(lastmodifieddate)")
         # covers keyset counts (id range + modified-since): totalResults without reading whole rows
         self.conn.execute(
@@ -130,6 +133,9 @@ class Store:
         columns: dict[str, list[object]] = {name: [row.get(name) for row in rows] for name in names}
         if "isinactive" in columns:
             columns["isinactive"] = [value or "F" for value in columns["isinactive"]]
+        for spec in self.schema.stored(table):
+            if spec.default is not None:
+                columns[spec.name] = [spec.default if v is None else v for v in columns[spec.name]]
         with self._lock:
             self.conn.execute("BEGIN")
             try:
@@ -173,6 +179,61 @@ class Store:
             changed = self.conn.execute(sql, (*values.values(), now, record_id)).rowcount
             self.version += 1
             return changed > 0
+
+    def missing_ids(self, table: str, ids: list[int]) -> list[int]:
+        """Those of ``ids`` that are not records of ``table``."""
+        with self._lock:
+            return [
+                i
+                for i in ids
+                if self.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (i,)).fetchone() is None
+            ]
+
+    def delete_records(self, by_table: dict[str, list[int]], now: int) -> int:
+        """Delete records as NetSuite does: gone from their table, logged in ``deletedrecord`` at ``now``.
+
+        ``by_table`` maps a record type to ids; all in one transaction. A deleted customer's contacts
+        stay, their ``company`` emptied *without* a new lastmodifieddate (conservative model: a client that
+        extracts by lastmodifieddate never hears of the change). Locks on the deleted ids go too. Unknown
+        ids are skipped; returns how many records were deleted.
+        """
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                deleted = {
+                    table: [i for i in ids if self._delete_one(table, i, now)]
+                    for table, ids in by_table.items()
+                }
+                self._orphan_contacts(deleted.get("customer", []))
+                self.conn.execute("COMMIT")
+            except Exception:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.version += 1
+        return sum(len(ids) for ids in deleted.values())
+
+    def _delete_one(self, table: str, record_id: int, now: int) -> bool:
+        row = self.conn.execute(f"SELECT entityid FROM {table} WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            return False
+        self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
+        self.conn.execute("DELETE FROM _locks WHERE record_type = ? AND id = ?", (table, record_id))
+        self.conn.execute(
+            f"INSERT INTO {DELETED_RECORD} (name, recordid, recordtypeid, scriptid, context, deletedby, "
+            "deleteddate, type, iscustomlist, iscustomrecord, iscustomtransaction) "
+            "VALUES (?, ?, ?, NULL, 'UI', -5, ?, ?, 'F', 'F', 'F')",
+            (row[0], record_id, RECORD_TYPE_IDS[table], now, table),
+        )
+        return True
+
+    def _orphan_contacts(self, customer_ids: list[int]) -> None:
+        """Empty the company of these customers' contacts, leaving lastmodifieddate alone (one scan per
+        chunk: ``contact.company`` has no index, and bulk deletions of many customers stay fast)."""
+        for start in range(0, len(customer_ids), 500):
+            chunk = customer_ids[start : start + 500]
+            self.conn.execute(
+                f"UPDATE contact SET company = NULL WHERE company IN ({', '.join('?' * len(chunk))})", chunk
+            )
 
     def set_locked(self, table: str, ids: list[int], locked: bool) -> None:
         with self._lock:

@@ -1,10 +1,11 @@
 """SuiteQL -> SQLite: parse as Oracle with sqlglot, check against the schema, rewrite, and page the result.
 
-What is supported (README.md has the list): one SELECT over ``contact`` / ``customer`` with aliases,
-[LEFT|INNER|RIGHT|FULL] JOIN ... ON, WHERE with comparisons, AND/OR/NOT, IS [NOT] NULL, [NOT] IN (list),
-BETWEEN, LIKE, CASE, arithmetic and ``||``, NVL/COALESCE, UPPER/LOWER/TRIM/SUBSTR/LENGTH/INSTR/REPLACE,
-TO_TIMESTAMP / TO_DATE / TO_CHAR with Oracle format models, SYSDATE / CURRENT_DATE, COUNT/MIN/MAX/SUM/AVG,
-GROUP BY / HAVING, DISTINCT, ORDER BY, and ``ROWNUM <= n`` or ``FETCH FIRST n ROWS ONLY`` as a row limit.
+What is supported (README.md has the list): one SELECT over ``contact`` / ``customer`` / ``deletedrecord``
+with aliases, [LEFT|INNER|RIGHT|FULL] JOIN ... ON, WHERE with comparisons, AND/OR/NOT, IS [NOT] NULL,
+[NOT] IN (list), BETWEEN, LIKE, CASE, arithmetic and ``||``, NVL/COALESCE, UPPER/LOWER/TRIM/SUBSTR/LENGTH/
+INSTR/REPLACE, TO_TIMESTAMP / TO_DATE / TO_CHAR with Oracle format models, SYSDATE / CURRENT_DATE,
+COUNT/MIN/MAX/SUM/AVG, GROUP BY / HAVING, DISTINCT, ORDER BY, and ``ROWNUM <= n`` or
+``FETCH FIRST n ROWS ONLY`` as a row limit.
 Anything else (subqueries, UNION, BUILTIN.DF, unknown functions) is a 400 that names what is unsupported,
 and an unknown table or column is a 400 naming it, worded as NetSuite words it.
 
