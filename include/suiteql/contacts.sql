@@ -7,7 +7,7 @@
 -- lastmodifieddate when its company's stage changes, and the stage decides the contact's Act-On list.
 -- Lines starting with "--" are removed before the query is sent.
 SELECT c.id, c.entityid, c.firstname, c.middlename, c.lastname, c.email, c.phone, c.mobilephone,
-       c.officephone, c.title, c.company, c.isinactive,
+       c.officephone, c.title, c.company, c.isinactive, c.globalsubscriptionstatus,
        TO_CHAR(c.datecreated, 'YYYY-MM-DD HH24:MI:SS') AS datecreated,
        TO_CHAR(c.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lastmodifieddate,
        TO_CHAR(cu.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS companymodified,

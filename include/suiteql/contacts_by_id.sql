@@ -3,7 +3,7 @@
 -- Keep the output columns identical to contacts.sql.
 --   $ids                   a comma-separated list of integers (at most 500)
 SELECT c.id, c.entityid, c.firstname, c.middlename, c.lastname, c.email, c.phone, c.mobilephone,
-       c.officephone, c.title, c.company, c.isinactive,
+       c.officephone, c.title, c.company, c.isinactive, c.globalsubscriptionstatus,
        TO_CHAR(c.datecreated, 'YYYY-MM-DD HH24:MI:SS') AS datecreated,
        TO_CHAR(c.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lastmodifieddate,
        TO_CHAR(cu.lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS companymodified,

@@ -238,3 +238,24 @@ def test_a_failed_removal_leaves_state_alone_and_a_rerun_converges(world: World)
     calls = world.deletes()
     assert _removed(world.run()) == {}
     assert world.deletes() == calls
+
+
+def test_opted_out_contacts_never_enter_and_leave_every_list(world: World) -> None:
+    """Issue 11's forward half: status 2 or 4 on any record with the address keeps it out of every list."""
+    world.company(90_070, "LEAD")
+    world.company(90_071, "CUSTOMER")
+    leaving = world.contact(900_701, 90_070)
+    shared = "mirror.consent@example.com"
+    world.contact(900_702, 90_070, email=shared)
+    never = world.contact(900_703, 90_071, globalsubscriptionstatus=4)
+    report = world.run()
+    assert {leaving, shared} <= world.emails(LEADS)
+    assert never not in world.emails(CUSTOMERS)
+    assert report["counters"]["opted_out"] >= 1
+
+    world.update(900_701, globalsubscriptionstatus=2)  # a salesperson marks Soft Opt-Out
+    world.contact(900_704, 90_071, email=shared, globalsubscriptionstatus=2)  # another record, opted out
+    report = world.run()
+    assert leaving not in world.emails(LEADS)
+    assert shared not in world.emails(LEADS) | world.emails(CUSTOMERS)
+    assert _removed(report) == {f"{LEADS}:opted_out": 2}

@@ -126,3 +126,14 @@ def test_the_valve_allows_the_floor_and_the_share() -> None:
     assert LEADS in message
     assert "51" in message
     assert "allow_mass_removal" in message
+
+
+def test_an_opted_out_address_leaves_every_list_whoever_routes_it() -> None:
+    members = _members(("o@example.com", LEADS, "1"), ("o@example.com", CUSTOMERS, "2"))
+    plan = _plan(
+        members, desired={"o@example.com": {LEADS, CUSTOMERS}}, opted_out=frozenset({"o@example.com"})
+    )
+    assert _reasons(plan) == {
+        ("o@example.com", LEADS): r.OPTED_OUT,
+        ("o@example.com", CUSTOMERS): r.OPTED_OUT,
+    }

@@ -47,3 +47,18 @@ def test_contact_links_keep_company(forward) -> None:
     links = contact_links(clean_contacts(_people(), forward).frame)
     assert list(links.columns) == ["netsuite_id", "email", "company_id", "company_stage"]
     assert links.iloc[1].tolist() == ["2", "p@example.com", "11", "PROSPECT"]
+
+
+def test_opted_out_emails_are_those_of_status_2_or_4_in_any_case() -> None:
+    import pandas as pd
+
+    from netsuite_acton.sync.routing import opted_out_emails
+
+    frame = pd.DataFrame(
+        {
+            "email": [" A@Example.com", "b@example.com", "c@example.com", "d@example.com", None],
+            "globalsubscriptionstatus": ["2", "1", "4", None, "2"],
+        }
+    )
+    assert opted_out_emails(frame) == {"a@example.com", "c@example.com"}
+    assert opted_out_emails(frame.drop(columns="globalsubscriptionstatus")) == set()

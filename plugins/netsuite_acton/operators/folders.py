@@ -20,6 +20,7 @@ TRANSFORMED: Final = "transformed"
 QUARANTINE_CLEAN: Final = "quarantine_clean"  #: rows cleaning refused (invalid email), with the reason
 DUPLICATES: Final = "duplicates"  #: losers of duplicate emails, with the winner's id
 LINKS: Final = "links"  #: email <-> NetSuite contact ids, for the reverse sync
+OPTED_OUT: Final = "opted_out"  #: addresses an opted-out record holds: in no list (column ``email``)
 CHANGED: Final = "changed"  #: rows to send (new or changed since the last load)
 REJECTED: Final = "rejected"  #: rows Act-On refused, with Act-On's reason
 REMOVALS: Final = "removals"  #: (email, list, contact, reason) that must leave a list: the plan

@@ -15,6 +15,7 @@ from netsuite_acton.operators.folders import (
     DELETED,
     EXTRACTED,
     MANIFEST,
+    OPTED_OUT,
     QUARANTINE,
     QUARANTINE_CLEAN,
     REMOVALS,
@@ -127,9 +128,11 @@ class PlanRemovalsOperator(SyncStepOperator):
         contacts = self._contacts(staging, ids)
         emails |= set(contacts["email"].dropna())
         deleted = self._deleted(staging)
+        opted_out = {e for chunk in staging.iter_chunks(OPTED_OUT) for e in chunk["email"] if e in emails}
         facts = RunFacts(
             contacts=contacts,
-            desired=self._routes(staging, emails),
+            desired=self._routes(staging, emails - opted_out),
+            opted_out=frozenset(opted_out),
             deleted_contacts=frozenset(deleted.get(CONTACT_RECORD, ())),
             deleted_companies=frozenset(deleted.get(COMPANY_RECORD, ())),
             old_companies={link["netsuite_id"]: link["company_id"] for link in state.links_by_contact(ids)},

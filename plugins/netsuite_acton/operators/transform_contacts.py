@@ -9,6 +9,7 @@ from netsuite_acton.operators.folders import (
     CLEANED,
     DUPLICATES,
     LINKS,
+    OPTED_OUT,
     QUARANTINE_CLEAN,
     TRANSFORMED,
     VALIDATED,
@@ -23,29 +24,34 @@ class TransformContactsOperator(SyncStepOperator):
 
     Pass 1 cleans each chunk (invalid emails to quarantine) and collects (email, id, modified) keys;
     the duplicate resolver then picks, per email, the most recently modified contact. Pass 2 drops the
-    losers, writes the email↔id links of every contact (losers too, for the reverse sync), maps and
-    routes rows to their Act-On lists and neutralises CSV formulas.
+    losers and every address an opted-out record holds (``opted_out``), writes the email↔id links of every
+    contact (losers too, for the reverse sync), maps and routes rows to their Act-On lists and
+    neutralises CSV formulas.
     """
 
     ui_color = "#e6f7e6"
 
     def execute(self, context: Context) -> dict[str, Any]:
+        import pandas as pd
+
         from netsuite_acton.operators.staging import ChunkWriter
         from netsuite_acton.sync.cleaning import clean_contacts, make_csv_safe
         from netsuite_acton.sync.dedupe import DuplicateResolver, dedupe_keys, drop_losers
         from netsuite_acton.sync.quarantine import count_reasons, merge_counts
         from netsuite_acton.sync.report import RunReport
-        from netsuite_acton.sync.routing import contact_links, route_contacts
+        from netsuite_acton.sync.routing import contact_links, opted_out_emails, route_contacts
 
         fwd = self.sync_config.forward
         staging = self.staging(context)
-        for step in (CLEANED, TRANSFORMED, QUARANTINE_CLEAN, DUPLICATES, LINKS):
+        for step in (CLEANED, TRANSFORMED, QUARANTINE_CLEAN, DUPLICATES, LINKS, OPTED_OUT):
             staging.reset_step(step)
         cleaned = ChunkWriter(staging, CLEANED, fwd.chunk_rows)
         quarantine = ChunkWriter(staging, QUARANTINE_CLEAN, fwd.chunk_rows)
         resolver = DuplicateResolver()
         counters: dict[str, int] = {}
+        opted_out: set[str] = set()
         for chunk in staging.iter_chunks(VALIDATED):
+            opted_out |= opted_out_emails(chunk)
             result = clean_contacts(chunk, fwd)
             cleaned.add(result.frame)
             quarantine.add(result.quarantine)
@@ -59,9 +65,12 @@ class TransformContactsOperator(SyncStepOperator):
 
         transformed = ChunkWriter(staging, TRANSFORMED, fwd.chunk_rows)
         links = ChunkWriter(staging, LINKS, fwd.chunk_rows)
+        staging.write_chunk(OPTED_OUT, 0, pd.DataFrame({"email": sorted(opted_out)}, dtype=object))
         for chunk in staging.iter_chunks(CLEANED):
             links.add(contact_links(chunk))
-            rows, not_routed = route_contacts(drop_losers(chunk, resolution.losers), fwd)
+            consenting = chunk.loc[~chunk["email"].isin(opted_out)]
+            counters = merge_counts(counters, {"opted_out": len(chunk) - len(consenting)})
+            rows, not_routed = route_contacts(drop_losers(consenting, resolution.losers), fwd)
             rows, safety = make_csv_safe(rows, fwd)
             transformed.add(rows)
             counters = merge_counts(counters, not_routed, safety)

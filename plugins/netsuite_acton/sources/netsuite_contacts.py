@@ -59,7 +59,9 @@ def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataF
     def column(name: str) -> list[Any]:
         return [item.get(name) for item in items]
 
-    data = {name: _strings(column(name)) for name in ("id", *TEXT_COLUMNS, "company")}
+    data = {
+        name: _strings(column(name)) for name in ("id", *TEXT_COLUMNS, "company", "globalsubscriptionstatus")
+    }
     data["stage"] = _stages(column("searchstage"))
     data["isinactive"] = pd.Series(
         [item.get("isinactive") in ("T", True, "true") for item in items], dtype=bool

@@ -27,10 +27,15 @@ CONTACT_COLUMNS: Final[tuple[str, ...]] = (
     "datecreated",
     "lastmodifieddate",
     "companymodified",
+    "globalsubscriptionstatus",
 )
 
 #: Columns a field mapping may use (everything but the flags and dates).
 MAPPABLE_COLUMNS: Final[tuple[str, ...]] = CONTACT_COLUMNS[:13]
+
+#: NetSuite ``globalsubscriptionstatus`` values that mean "no marketing email": 2 Soft Opt-Out, 4 Confirmed
+#: Opt-Out (1 and 3 are opt-ins). An address held by such a record is never put in, and leaves, every list.
+OPT_OUT_STATUSES: Final[frozenset[str]] = frozenset({"2", "4"})
 
 #: Company stages NetSuite knows (``customerstatus.stage``); a null stage means "unaffiliated".
 Stage = Literal["CUSTOMER", "PROSPECT", "LEAD"]
@@ -43,7 +48,17 @@ NAME_COLUMNS: Final[tuple[str, ...]] = ("firstname", "middlename", "lastname")
 TEXT_COLUMNS: Final[tuple[str, ...]] = tuple(
     c
     for c in CONTACT_COLUMNS
-    if c not in {"id", "company", "stage", "isinactive", "datecreated", "lastmodifieddate", "companymodified"}
+    if c
+    not in {
+        "id",
+        "company",
+        "stage",
+        "isinactive",
+        "datecreated",
+        "lastmodifieddate",
+        "companymodified",
+        "globalsubscriptionstatus",
+    }
 )
 
 #: Columns the steps add.

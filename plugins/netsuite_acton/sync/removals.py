@@ -29,7 +29,9 @@ EMAIL_CHANGED: Final = "email_changed"  # the contact has a new address: the old
 NOT_ROUTED: Final = "not_routed"  # its stage is no longer routed to any list
 MOVED: Final = "moved"  # another contact with the same address routes it to another list now
 NOT_IN_NETSUITE: Final = "not_in_netsuite"  # full refresh: NetSuite has no such contact any more
+OPTED_OUT: Final = "opted_out"  # a NetSuite record with this address is opted out (status 2 or 4)
 REASONS: Final = (
+    OPTED_OUT,
     STAGE_CHANGE,
     UNLINKED,
     COMPANY_DELETED,
@@ -91,6 +93,8 @@ class RunFacts:
     :param deleted_companies: company ids NetSuite reports deleted.
     :param old_companies: contact id -> the company the sync last saw it at.
     :param full_refresh: every contact was extracted, so an unseen contact no longer exists.
+    :param opted_out: addresses a NetSuite record read in this run holds with an opt-out status: they
+        leave every list, whoever routes them.
     """
 
     contacts: pd.DataFrame
@@ -99,6 +103,7 @@ class RunFacts:
     deleted_companies: frozenset[str] = frozenset()
     old_companies: Mapping[str, str | None] = field(default_factory=dict)
     full_refresh: bool = False
+    opted_out: frozenset[str] = frozenset()
 
 
 def plan_removals(members: pd.DataFrame, facts: RunFacts) -> RemovalPlan:
@@ -113,6 +118,9 @@ def plan_removals(members: pd.DataFrame, facts: RunFacts) -> RemovalPlan:
     for email, list_name, netsuite_id, pending in members.reindex(columns=columns).itertuples(index=False):
         routes = facts.desired.get(email, frozenset())
         owed = isinstance(pending, str) and bool(pending)
+        if email in facts.opted_out:
+            rows.append((email, list_name, str(netsuite_id), OPTED_OUT))
+            continue
         if list_name in routes:
             if owed:
                 plan.cleared.append((list_name, email))

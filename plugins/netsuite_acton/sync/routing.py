@@ -10,9 +10,9 @@ from typing import Final
 
 import pandas as pd
 
-from netsuite_acton.sync.cleaning import as_text, normalise_stage
+from netsuite_acton.sync.cleaning import as_text, canonical_email, normalise_stage
 from netsuite_acton.sync.config import ForwardConfig
-from netsuite_acton.sync.contract import LIST_NAME, NETSUITE_ID, STAGES
+from netsuite_acton.sync.contract import LIST_NAME, NETSUITE_ID, OPT_OUT_STATUSES, STAGES
 
 NOT_ROUTED_PREFIX: Final = "not_routed:"
 #: The columns of ``contact_links``, as the state store's ``record_links`` takes them.
@@ -73,3 +73,15 @@ def contact_links(cleaned: pd.DataFrame) -> pd.DataFrame:
         },
         index=cleaned.index,
     )
+
+
+def opted_out_emails(contacts: pd.DataFrame) -> set[str]:
+    """Addresses held by a contact whose ``globalsubscriptionstatus`` is an opt-out (2 or 4).
+
+    Read from the contacts as extracted (inactive ones included): an address opted out on any record is
+    kept out of every list, whichever contact would route it.
+    """
+    if "globalsubscriptionstatus" not in contacts:
+        return set()
+    status = as_text(contacts["globalsubscriptionstatus"]).str.strip()
+    return set(canonical_email(contacts.loc[status.isin(OPT_OUT_STATUSES).fillna(False), "email"]).dropna())
