@@ -44,21 +44,9 @@ STAGES: Final[tuple[str, ...]] = ("CUSTOMER", "PROSPECT", "LEAD")
 #: Columns cleaned as phone numbers (E.164) and as personal names.
 PHONE_COLUMNS: Final[tuple[str, ...]] = ("phone", "mobilephone", "officephone")
 NAME_COLUMNS: Final[tuple[str, ...]] = ("firstname", "middlename", "lastname")
-#: Free-text columns that may reach a CSV (everything except ids, flags and dates).
+#: Free-text columns that may reach a CSV: the mappable ones but ids and the stage.
 TEXT_COLUMNS: Final[tuple[str, ...]] = tuple(
-    c
-    for c in CONTACT_COLUMNS
-    if c
-    not in {
-        "id",
-        "company",
-        "stage",
-        "isinactive",
-        "datecreated",
-        "lastmodifieddate",
-        "companymodified",
-        "globalsubscriptionstatus",
-    }
+    c for c in MAPPABLE_COLUMNS if c not in {"id", "company", "stage"}
 )
 
 #: Columns the steps add.
