@@ -75,15 +75,19 @@ def test_contacts_template_renders_the_supported_shape() -> None:
     flat = " ".join(query.split())
     assert flat.startswith("SELECT c.id, c.entityid, c.firstname")
     assert "FROM contact c LEFT JOIN customer cu ON cu.id = c.company" in flat
-    # 22:45 UTC is 14:45 in Los Angeles (PST); minus the one-hour DST margin.
+    # 22:45 UTC is 14:45 in Los Angeles (PST); minus the one-hour DST margin. A contact is read when it
+    # or its company changed (a stage change does not touch the contact's lastmodifieddate).
+    mark = "TO_TIMESTAMP('2026-01-31 13:45:00', 'YYYY-MM-DD HH24:MI:SS')"
     assert (
-        "WHERE c.id > 1000 AND c.id <= 25000 AND c.lastmodifieddate >= "
-        "TO_TIMESTAMP('2026-01-31 13:45:00', 'YYYY-MM-DD HH24:MI:SS') ORDER BY c.id"
+        f"WHERE c.id > 1000 AND c.id <= 25000 AND (c.lastmodifieddate >= {mark} "
+        f"OR cu.lastmodifieddate >= {mark}) ORDER BY c.id"
     ) in flat
     bounds = " ".join(render(load_template("contacts_bounds"), modified_since=since).split())
     assert bounds.startswith(
-        "SELECT MIN(c.id) AS min_id, MAX(c.id) AS max_id, COUNT(*) AS n FROM contact c WHERE"
+        "SELECT MIN(c.id) AS min_id, MAX(c.id) AS max_id, COUNT(*) AS n "
+        "FROM contact c LEFT JOIN customer cu ON cu.id = c.company WHERE"
     )
+    assert f"c.lastmodifieddate >= {mark} OR cu.lastmodifieddate >= {mark}" in bounds
 
 
 def test_load_template_refuses_paths() -> None:
