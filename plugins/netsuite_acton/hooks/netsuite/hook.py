@@ -43,8 +43,6 @@ SUITEQL_ENDPOINT = "/services/rest/query/v1/suiteql"
 RECORD_ENDPOINT = "/services/rest/record/v1"
 PAGE_LIMIT = 1000
 RESULT_CAP = 100_000
-#: Keyset workers beyond the concurrency limit, waiting on the limiter with their next request ready.
-SPARE_WORKERS = 2
 #: Generous on purpose: a 429 is the account being busy, not a failure; backoff grows to 20 s.
 DEFAULT_RETRY_POLICY = RetryPolicy(max_attempts=10, initial_wait=0.25, max_wait=20.0)
 
@@ -204,17 +202,13 @@ class NetSuiteHook(BaseHook):
     def read_keyset_pages(
         self, template: str, min_id: int, max_id: int, count: int, **values: SqlLiteral
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a keyset template over ids ``[min_id, max_id]``, ``max_concurrency`` in flight.
+        """Every page of a keyset template over ids ``[min_id, max_id]``, read by ``max_concurrency`` workers.
 
         The template takes ``$after_id`` and ``$upper_id`` (plus ``values``) and must ``ORDER BY`` the id;
         pages are read by key with offset 0, so NetSuite's 100,000-result cap never applies. ``count``
         (rows expected) only guides how ranges are split. Pages arrive in no particular order.
-
-        :data:`SPARE_WORKERS` more workers than slots: while one worker parses its page and prepares the
-        next request, a spare one already waits on the limiter, so a slot is handed on the moment a
-        response has been read and never idles (the limiter still caps requests in flight).
         """
-        workers = self.settings.max_concurrency + SPARE_WORKERS
+        workers = self.settings.max_concurrency
         splitter = RangeSplitter(
             plan_id_ranges(min_id, max_id, count, workers), rows_per_id=count / max(1, max_id - min_id + 1)
         )
