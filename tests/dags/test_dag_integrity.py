@@ -29,12 +29,15 @@ from netsuite_acton.assets import ACTON_LISTS_WRITTEN, acton_list_asset
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 FORWARD, REVERSE = "netsuite_contacts_to_acton", "acton_scores_to_netsuite"
-DAG_FILES = {FORWARD: DAGS / f"{FORWARD}.py", REVERSE: DAGS / f"{REVERSE}.py"}
+OPTOUTS = "netsuite_acton_optouts"
+DAG_IDS = [FORWARD, REVERSE, OPTOUTS]
+DAG_FILES = {dag_id: DAGS / f"{dag_id}.py" for dag_id in DAG_IDS}
 #: Environment overrides the DAG files read; cleared so the defaults are what is tested.
 OVERRIDES = (
     "NETSUITE_ACTON_CONFIG",
     "NETSUITE_ACTON_FORWARD_SCHEDULE",
     "NETSUITE_ACTON_REVERSE_CRON",
+    "NETSUITE_ACTON_OPTOUTS_SCHEDULE",
     "NETSUITE_ACTON_TASK_RETRIES",
     "NETSUITE_ACTON_TASK_TIMEOUT_MINUTES",
     "NETSUITE_ACTON_RUN_TIMEOUT_MINUTES",
@@ -54,8 +57,16 @@ ROUTED = [
 REVERSE_LISTS = SYNC_YAML["reverse"]["lists"] or ROUTED
 
 #: Which tasks talk to which API (the rest only touch the staging folder and the state store).
-NETSUITE_TASKS = {FORWARD: {"extract"}, REVERSE: {"preflight", "push"}}
-ACTON_TASKS = {FORWARD: {"load", "remove"}, REVERSE: {"extract_scores"}}
+NETSUITE_TASKS = {
+    FORWARD: {"extract"},
+    REVERSE: {"preflight", "push"},
+    OPTOUTS: {"preflight", "read_netsuite", "plan", "push_netsuite"},
+}
+ACTON_TASKS = {
+    FORWARD: {"load", "remove"},
+    REVERSE: {"extract_scores"},
+    OPTOUTS: {"read_acton", "push_acton"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +79,7 @@ def dagbag() -> Iterator[Any]:
         yield DagBag(dag_folder=str(DAGS))
 
 
-@pytest.fixture(params=[FORWARD, REVERSE])
+@pytest.fixture(params=DAG_IDS)
 def dag(request: pytest.FixtureRequest, dagbag: Any) -> Any:
     return dagbag.dags[request.param]
 
@@ -78,7 +89,7 @@ def dag(request: pytest.FixtureRequest, dagbag: Any) -> Any:
 
 def test_dag_folder_loads_without_import_errors(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dags) == {FORWARD, REVERSE}
+    assert set(dagbag.dags) == set(DAG_IDS)
     assert {Path(s.file).name for s in dagbag.dagbag_stats} == {p.name for p in DAG_FILES.values()}
 
 
@@ -112,7 +123,7 @@ def _parse_once(path: Path) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("dag_id", [FORWARD, REVERSE])
+@pytest.mark.parametrize("dag_id", DAG_IDS)
 def test_dag_file_parses_fast_without_heavy_imports(dag_id: str) -> None:
     """A fresh interpreter with ``airflow.sdk`` loaded (as in the DAG processor) imports the file in < 1 s.
 
@@ -262,6 +273,20 @@ def test_reverse_runs_on_the_list_assets_or_daily(dagbag: Any) -> None:
     assert dag.timetable.timetable.expression == "0 6 * * *"
 
 
+def test_optouts_is_hourly_by_default_and_its_schedule_comes_from_the_environment(dagbag: Any) -> None:
+    dag = dagbag.dags[OPTOUTS]
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert dag.timetable.expression == "0 * * * *"
+    assert "NETSUITE_ACTON_OPTOUTS_SCHEDULE" in DAG_FILES[OPTOUTS].read_text()
+    assert not [t.task_id for t in dag.tasks if t.outlets]
+
+
+@pytest.mark.parametrize("bad", [{"dry_run": "yes"}, {"full_resync": 1}, {"failure_rate_threshold": 3}])
+def test_optouts_rejects_wrong_values(dagbag: Any, bad: dict[str, Any]) -> None:
+    with pytest.raises(ParamValidationError):
+        _validate(dagbag.dags[OPTOUTS], **bad)
+
+
 # -- params ----------------------------------------------------------------------------------------------
 
 FORWARD_PARAMS = {
@@ -279,9 +304,17 @@ REVERSE_PARAMS = {
     "lists": (["null", "array"], None),
     "failure_rate_threshold": (["null", "number"], None),
 }
+OPTOUTS_PARAMS = {
+    "dry_run": ("boolean", False),
+    "full_resync": ("boolean", False),
+    "failure_rate_threshold": (["null", "number"], None),
+}
 
 
-@pytest.mark.parametrize(("dag_id", "expected"), [(FORWARD, FORWARD_PARAMS), (REVERSE, REVERSE_PARAMS)])
+@pytest.mark.parametrize(
+    ("dag_id", "expected"),
+    [(FORWARD, FORWARD_PARAMS), (REVERSE, REVERSE_PARAMS), (OPTOUTS, OPTOUTS_PARAMS)],
+)
 def test_params_have_types_and_defaults(dagbag: Any, dag_id: str, expected: dict[str, Any]) -> None:
     params = dagbag.dags[dag_id].params
     assert set(params.keys()) == set(expected)
@@ -362,6 +395,7 @@ def test_commit_steps_read_earlier_results_as_xcomargs(dagbag: Any) -> None:
     wiring = {
         FORWARD: {"load_result": "load"},
         REVERSE: {"push_result": "push", "extract_result": "extract_scores"},
+        OPTOUTS: {"netsuite_read": "read_netsuite", "acton_read": "read_acton"},
     }
     for dag_id, fields in wiring.items():
         commit = dagbag.dags[dag_id].task_dict["commit"]

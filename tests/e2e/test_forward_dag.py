@@ -70,11 +70,17 @@ def test_full_sync_rerun_and_incremental(sync_env: SyncEnv, capfd: pytest.Captur
     assert report["calls"]["netsuite"] > 0
     assert report["calls"]["acton"] > 0
 
-    # every extracted contact is accounted for: loaded, quarantined (with a reason), inactive or duplicate
+    # every extracted contact is accounted for: loaded, quarantined (with a reason), inactive, duplicate
+    # or opted out
     to_load = sum(report["to_load"].values())
     assert report["extracted"] == (
-        to_load + report["quarantined_rows"] + report["inactive_skipped"] + report["duplicates"]
+        to_load
+        + report["quarantined_rows"]
+        + report["inactive_skipped"]
+        + report["duplicates"]
+        + report["opted_out"]
     )
+    assert report["opted_out"] > 0
     assert report["quarantined_rows"] > 0
     assert sum(report["quarantined"].values()) >= report["quarantined_rows"]
     assert report["duplicates"] > 0

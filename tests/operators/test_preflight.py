@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netsuite_acton.operators.preflight import WRITE_CHECK_EVERY, NetSuitePreflightOperator
+from netsuite_acton.operators.preflight import (
+    WRITE_CHECK_EVERY,
+    ConsentPreflightOperator,
+    NetSuitePreflightOperator,
+)
 from netsuite_acton.sources.netsuite_preflight import NetSuitePreflightError, PreflightReport
 from tests.operators.conftest import REVERSE_DAG
 
@@ -19,7 +24,9 @@ class FakeNetSuiteHook:
     def __init__(self, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
         pass
 
-    def preflight(self, contact_fields, customer_fields, write_check=True) -> PreflightReport:
+    def preflight(
+        self, contact_fields, customer_fields, write_check=True, record_names=None
+    ) -> PreflightReport:
         FakeNetSuiteHook.calls.append(
             {"contact": list(contact_fields), "customer": list(customer_fields), "write_check": write_check}
         )
@@ -57,8 +64,8 @@ def test_first_run_checks_writes_and_remembers_it(hook, store, staging_root, mak
         }
     ]
     assert out == {
-        "contact_field": "custentity_acton_score",
-        "lead_field": "custentity_acton_lead_score",
+        "contact_fields": ["custentity_acton_score"],
+        "customer_fields": ["custentity_acton_lead_score"],
         "write_check": True,
         "ok": True,
     }
@@ -90,3 +97,26 @@ def test_problem_fails_and_is_not_remembered(hook, store, staging_root, make_con
     with pytest.raises(NetSuitePreflightError, match="custentity_acton_score: NONEXISTENT_FIELD"):
         _run(staging_root, make_context)
     assert store.get_watermark(MARKER) is None
+
+
+def test_the_consent_preflight_checks_the_status_and_the_hard_bounce_field(
+    hook, store, staging_root, make_context, tmp_path
+) -> None:
+    import yaml
+
+    from netsuite_acton.dag_settings import config_path
+
+    config = yaml.safe_load(Path(config_path()).read_text(encoding="utf-8"))
+    config["reverse"]["hard_bounce_field"] = "custentity_acton_hard_bounce"
+    path = tmp_path / "sync.yaml"
+    config["expectations"] = {
+        k: str(Path(config_path()).parent / v) for k, v in config["expectations"].items()
+    }
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    op = ConsentPreflightOperator(task_id="preflight", staging_root=staging_root, config_path=str(path))
+    out = op.execute(make_context(dag_id="netsuite_acton_optouts"))
+    wanted = ["globalsubscriptionstatus", "custentity_acton_hard_bounce"]
+    assert hook.calls == [{"contact": wanted, "customer": wanted, "write_check": True}]
+    assert out["contact_fields"] == out["customer_fields"] == wanted
+    marker = "preflight_write_check:" + ",".join(wanted + wanted)
+    assert store.get_watermark(marker) is not None

@@ -35,6 +35,18 @@ UNLINKED: Final = "unlinked"  #: scored emails NetSuite does not know
 TO_PUSH: Final = "to_push"
 RESULTS: Final = "push_results"  #: every NetSuite write with NetSuite's outcome
 
+# -- consent: netsuite_acton_optouts ------------------------------------------------------------------
+NETSUITE_OPTOUTS: Final = "netsuite_optouts"  #: contacts/customers at status 2 or 4 (changed in the window)
+ACTON_CONSENT: Final = "acton_consent"  #: Act-On opt-out, spam-complaint and hard-bounce entries read
+CONSENT_ENTRIES: Final = "consent_entries"  #: entries (kind, email, time, origin) to remember
+CONSENT_SETTLE: Final = "consent_settle"  #: (kind, email) entries this run brings in line
+TO_ACTON_OPTOUT: Final = "to_acton_optout"  #: addresses to add to Act-On's opt-out list
+TO_NETSUITE_CONSENT: Final = "to_netsuite_consent"  #: record writes (Soft Opt-Out, hard-bounce flag)
+QUARANTINE_CONSENT: Final = "quarantine_consent"  #: opted-out NetSuite records whose address is unusable
+CONSENT_RESULTS: Final = "consent_results"  #: every NetSuite consent write with NetSuite's outcome
+
 # -- state keys (watermarks) --------------------------------------------------------------------------
 WATERMARK: Final = "netsuite_contacts"  #: next contact extraction (minus the lookback)
 SCORES_WATERMARK: Final = "acton_scores"  #: next score download (Act-On ``modafter``)
+NETSUITE_OPTOUTS_WATERMARK: Final = "consent_netsuite"  #: next read of opted-out records (lastmodifieddate)
+ACTON_CONSENT_WATERMARK: Final = "consent_acton"  #: next read of Act-On's consent lists (createdafter)

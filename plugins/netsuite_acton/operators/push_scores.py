@@ -63,21 +63,13 @@ class PushScoresOperator(NetSuiteStepOperator):
     def _summarise(self, results: pd.DataFrame, calls: int) -> dict[str, Any]:
         from netsuite_acton.sync.report import RunReport
 
-        ok = results["ok"].astype(bool)
-        failed = results.loc[~ok]
-        codes = failed["error_code"].fillna("UNKNOWN").value_counts().to_dict()
-        written = results.loc[ok].groupby(["record_type", "field_id"]).size()
-        report = RunReport(
-            direction="reverse",
-            loaded_updated={f"{rt}.{f}": int(n) for (rt, f), n in written.items()},
-            rejected={str(k): int(v) for k, v in codes.items()},
-            calls={"netsuite": calls},
-        )
-        if len(failed):
+        report = RunReport.from_record_writes(results, calls, direction="reverse")
+        failed = sum(report.rejected.values())
+        if failed:
             self.log.warning(
-                "%d of %d writes failed %s; they are retried next run", len(failed), len(results), codes
+                "%d of %d writes failed %s; they are retried next run", failed, len(results), report.rejected
             )
-        return {"report": report.to_dict(), "attempted": len(results), "failed": len(failed)}
+        return {"report": report.to_dict(), "attempted": len(results), "failed": failed}
 
 
 class CommitScoresOperator(SyncStepOperator):

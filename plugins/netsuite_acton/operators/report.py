@@ -31,12 +31,16 @@ class RunReportOperator(SyncStepOperator):
         steps: list[str] | None = None,
         direction: str = "forward",
         failure_rate_step: str | None = None,
+        failure_rate_section: str = "reverse",
         **kwargs: Any,
     ) -> None:
+        """``failure_rate_step``'s ``failed``/``attempted`` are judged against the YAML section's
+        ``failure_rate_threshold`` (``reverse`` or ``consent``), or the run's Param of that name."""
         super().__init__(**kwargs)
         self.steps = steps
         self.direction = direction
         self.failure_rate_step = failure_rate_step
+        self.failure_rate_section = failure_rate_section
 
     @property
     def step_ids(self) -> list[str]:
@@ -107,9 +111,8 @@ class RunReportOperator(SyncStepOperator):
         if self.failure_rate_step and steps.get(self.failure_rate_step):
             counts = steps[self.failure_rate_step] or {}
             attempted, failed = int(counts.get("attempted", 0)), int(counts.get("failed", 0))
-            threshold = param(
-                context, "failure_rate_threshold", self.sync_config.reverse.failure_rate_threshold
-            )
+            section = getattr(self.sync_config, self.failure_rate_section)
+            threshold = param(context, "failure_rate_threshold", section.failure_rate_threshold)
             if attempted and failed / attempted > threshold:
                 problems.append(
                     f"{failed} of {attempted} NetSuite writes failed ({failed / attempted:.1%}), "

@@ -69,6 +69,14 @@ class RunStaging:
             with path.open("rb") as handle:
                 yield pd.read_parquet(handle, columns=columns)
 
+    def read_step(self, step: str) -> pd.DataFrame:
+        """All of a small step's chunks as one frame (empty, without columns, when there are none).
+
+        For steps that hold addresses or plans, not contacts; large steps go through :meth:`iter_chunks`.
+        """
+        frames = list(self.iter_chunks(step))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
     def write_json(self, name: str, payload: Any) -> str:
         target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -68,9 +68,10 @@ class TransformContactsOperator(SyncStepOperator):
         staging.write_chunk(OPTED_OUT, 0, pd.DataFrame({"email": sorted(opted_out)}, dtype=object))
         for chunk in staging.iter_chunks(CLEANED):
             links.add(contact_links(chunk))
-            consenting = chunk.loc[~chunk["email"].isin(opted_out)]
-            counters = merge_counts(counters, {"opted_out": len(chunk) - len(consenting)})
-            rows, not_routed = route_contacts(drop_losers(consenting, resolution.losers), fwd)
+            winners = drop_losers(chunk, resolution.losers)
+            consenting = winners.loc[~winners["email"].isin(opted_out)]
+            counters = merge_counts(counters, {"opted_out": len(winners) - len(consenting)})
+            rows, not_routed = route_contacts(consenting, fwd)
             rows, safety = make_csv_safe(rows, fwd)
             transformed.add(rows)
             counters = merge_counts(counters, not_routed, safety)
@@ -78,20 +79,24 @@ class TransformContactsOperator(SyncStepOperator):
         links.close()
 
         inactive = counters.pop("inactive_skipped", 0)
+        opted_out_rows = counters.pop("opted_out", 0)
         quarantine_reasons = self._quarantine_reasons(staging, count_reasons)
         report = RunReport(
             quarantined_rows=quarantined,
             quarantined=quarantine_reasons,
             inactive_skipped=inactive,
             duplicates=len(resolution.losers),
+            opted_out=opted_out_rows,
             counters={**counters, **{f"duplicates:{k}": v for k, v in resolution.counts.items()}},
         )
         self.log.info(
-            "Transformed %d rows: %d quarantined, %d inactive skipped, %d duplicate versions dropped",
+            "Transformed %d rows: %d quarantined, %d inactive skipped, %d duplicate versions dropped, "
+            "%d opted out",
             out["rows"],
             quarantined,
             inactive,
             len(resolution.losers),
+            opted_out_rows,
         )
         return {"report": report.to_dict(), "rows": out["rows"], "duplicates": str(staging.step(DUPLICATES))}
 

@@ -9,7 +9,7 @@ NONEXISTENT_FIELD or 403 INSUFFICIENT_PERMISSION say why not).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +74,7 @@ def run_preflight(
     customer_fields: Sequence[str] = (),
     write_check: bool = True,
     suiteql_dir: str | Path | None = None,
+    record_names: Mapping[str, str] | None = None,
 ) -> PreflightReport:
     """Check, before a sync, what its privileges imply: SuiteQL on contact and customer, the contacts
     template's columns, and that each custom field exists and can be written (a no-op PATCH of one
@@ -81,8 +82,10 @@ def run_preflight(
 
     The write check bumps that record's ``lastmodifieddate`` (NetSuite saves it), so callers that run
     often can skip it once it has passed (``write_check=False``): existence is still checked.
+    ``record_names`` maps a SuiteQL column to its record-API name where they differ
+    (``globalsubscriptionstatus`` → ``globalSubscriptionStatus``); custom fields share one name.
     """
-    report = Preflight(hook, write_check=write_check, suiteql_dir=suiteql_dir).run(
+    report = Preflight(hook, write_check=write_check, suiteql_dir=suiteql_dir, record_names=record_names).run(
         contact_fields, customer_fields
     )
     log.info("%s", report.summary())
@@ -93,9 +96,14 @@ class Preflight:
     """The checks, run against one hook; :meth:`run` returns the report."""
 
     def __init__(
-        self, hook: NetSuiteHook, write_check: bool = True, suiteql_dir: str | Path | None = None
+        self,
+        hook: NetSuiteHook,
+        write_check: bool = True,
+        suiteql_dir: str | Path | None = None,
+        record_names: Mapping[str, str] | None = None,
     ) -> None:
         self.hook = hook
+        self.record_names = dict(record_names or {})
         self.write_check = write_check
         self.suiteql_dir = suiteql_dir
         self.report = PreflightReport(hook.settings.account_id)
@@ -185,13 +193,14 @@ class Preflight:
 
     def _field_not_writable(self, table: str, record_id: str, column: str) -> str | None:
         """PATCH the field with its current value: a write that changes nothing but proves the privilege."""
+        name = self.record_names.get(column, column)
         try:
-            current = self.hook.get_record(table, record_id).get(column)
+            current = self.hook.get_record(table, record_id).get(name)
         except NetSuiteError as exc:
             return _explain(exc, f"the role cannot read {table} records")
         if isinstance(current, dict) and "id" in current:
             current = {"id": current["id"]}
-        result = self.hook.update_records(table, [(record_id, {column: current})], max_workers=1)[0]
+        result = self.hook.update_records(table, [(record_id, {name: current})], max_workers=1)[0]
         if result.ok:
             return None
         if result.error_code == "USER_ERROR":

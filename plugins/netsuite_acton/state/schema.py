@@ -90,3 +90,36 @@ api_tokens = Table(
     Column("lock_version", Integer, nullable=False, default=0),
     Column("updated_at", DateTime(timezone=True)),
 )
+
+#: Every consent entry the sync knows of, one row per (kind, address): Act-On's opt-out, spam-complaint and
+#: hard-bounce lists, and NetSuite opt-outs (kind ``netsuite``). ``settled_at`` is null while the writes it
+#: asks for (Soft Opt-Out on each NetSuite record, the address on Act-On's list) are still owed.
+consent_entries = Table(
+    "nas_consent_entries",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("recorded_at", DateTime(timezone=True)),
+    Column("origin", Text),
+    Column("settled_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    *_stamped("updated_at"),
+    Index("ix_nas_consent_entries_owed", "settled_at"),
+)
+
+#: The audit trail: every consent write the sync made, in either system (never deleted by the sync).
+consent_changes = Table(
+    "nas_consent_changes",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("direction", String(20), primary_key=True),  # to_acton | to_netsuite
+    Column("email", String(320), primary_key=True),
+    Column("target", String(120), primary_key=True),  # "Act-On opt-out list" or "contact 12"
+    Column("change", String(200), primary_key=True),  # "added", "globalsubscriptionstatus: ... -> ..."
+    Column("source", String(20), nullable=False),  # the entry kind that asked for it
+    Column("origin", Text),  # who recorded it there: Act-On's origin, or the NetSuite records
+    Column("recorded_at", DateTime(timezone=True)),  # when Act-On or NetSuite recorded the opt-out
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_nas_consent_changes_email", "email"),
+)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from netsuite_acton.state import schema
+from netsuite_acton.state.consent import ConsentMemory
 from netsuite_acton.state.membership import ListMembership, backfill_members
 from netsuite_acton.state.sql import chunks, insert, now, upsert, utc
 
@@ -95,7 +96,7 @@ class TokenSlot:
         self.access_token, self.refresh_token, self.expires_at = access_token, refresh_token, expires_at
 
 
-class StateStore(ListMembership):
+class StateStore(ListMembership, ConsentMemory):
     """Watermarks, loaded-row hashes, list membership, contact links, pushed values, the token cache."""
 
     def __init__(self, url: str | None = None) -> None:

@@ -173,6 +173,7 @@ class ReverseConfig(_Strict):
     lead_field: FieldId | None = "custentity_acton_lead_score"
     lists: list[ListName] | None = None
     failure_rate_threshold: Ratio = 0.1
+    hard_bounce_field: FieldId | None = None
 
     @field_validator("score_range")
     @classmethod
@@ -187,6 +188,15 @@ class ReverseConfig(_Strict):
         if value is not None and (not value or len(set(value)) != len(value)):
             raise ValueError("lists must be a non-empty list without repeats, or null for all routed lists")
         return value
+
+
+class ConsentConfig(_Strict):
+    """Opt-outs both ways (DAG netsuite_acton_optouts): NetSuite status 2/4 <-> Act-On's opt-out list."""
+
+    enabled: bool = True
+    spam_complaints: bool = True
+    lookback_minutes: Annotated[int, Field(ge=0, le=10_080)] = 60
+    failure_rate_threshold: Ratio = 0.05
 
 
 class ExpectationsConfig(_Strict):
@@ -208,6 +218,7 @@ class SyncConfig(_Strict):
     version: Literal[1] = 1
     forward: ForwardConfig
     reverse: ReverseConfig = ReverseConfig()
+    consent: ConsentConfig = ConsentConfig()
     expectations: ExpectationsConfig = ExpectationsConfig()
     staging: StagingConfig = StagingConfig()
 

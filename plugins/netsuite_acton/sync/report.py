@@ -36,6 +36,7 @@ class RunReport:
     quarantined: dict[str, int] = field(default_factory=dict)
     inactive_skipped: int = 0
     duplicates: int = 0
+    opted_out: int = 0
     unchanged: int = 0
     to_load: dict[str, int] = field(default_factory=dict)
     loaded_appended: dict[str, int] = field(default_factory=dict)
@@ -103,6 +104,23 @@ class RunReport:
             merged.duration_seconds = round(sum(r.duration_seconds for r in reports), 3)
         return merged
 
+    @classmethod
+    def from_record_writes(cls, results: Any, calls: int, direction: str, prefix: str = "") -> RunReport:
+        """The report of NetSuite record writes: a frame with ``record_type, field_id, ok, error_code``.
+
+        Written counts go to ``loaded_updated`` as ``<prefix><record_type>.<field>``, refusals to
+        ``rejected`` by NetSuite's error code.
+        """
+        ok = results["ok"].astype(bool)
+        codes = results.loc[~ok, "error_code"].fillna("UNKNOWN").value_counts().to_dict()
+        written = results.loc[ok].groupby(["record_type", "field_id"]).size()
+        return cls(
+            direction=direction,
+            loaded_updated={f"{prefix}{rt}.{f}": int(n) for (rt, f), n in written.items()},
+            rejected={str(k): int(v) for k, v in codes.items()},
+            calls={"netsuite": calls},
+        )
+
     def count(self, counters: Mapping[str, int]) -> RunReport:
         """Add step counters (e.g. ``CleanResult.counts``) to ``counters``; returns self for chaining."""
         self.counters = merge_counts(self.counters, counters)
@@ -119,7 +137,7 @@ class RunReport:
         lines.append(f"quarantined {self.quarantined_rows:,} rows ({rate}){_pairs(self.quarantined, ': ')}")
         lines.append(
             f"inactive skipped {self.inactive_skipped:,}; duplicates {self.duplicates:,}; "
-            f"unchanged {self.unchanged:,}"
+            f"opted out {self.opted_out:,}; unchanged {self.unchanged:,}"
         )
         lines.append(f"to load {sum(self.to_load.values()):,}{_pairs(self.to_load, ': ')}")
         for target in sorted(set(self.loaded_appended) | set(self.loaded_updated)):

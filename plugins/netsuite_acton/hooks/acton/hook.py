@@ -40,6 +40,7 @@ from netsuite_acton.client.retries import (
     call_with_retries,
     parse_retry_after,
 )
+from netsuite_acton.hooks.acton.consent import ConsentLists
 from netsuite_acton.hooks.acton.csv_upload import header_csv, split_csv
 from netsuite_acton.hooks.acton.errors import (
     ActOnAmbiguousError,
@@ -91,7 +92,7 @@ class MergeResult:
     calls: int = 0
 
 
-class ActOnHook(ListRecords, BaseHook):
+class ActOnHook(ListRecords, ConsentLists, BaseHook):
     """Act-On REST API: lists, bulk merges and downloads, with a shared token and a client-side rate limit.
 
     :param acton_conn_id: an ``acton`` connection (login = username, password, extra client id/secret).

@@ -20,6 +20,7 @@ import pandas as pd
 SUITEQL_DATETIME = "YYYY-MM-DD HH24:MI:SS"
 _PY_DATETIME = "%Y-%m-%d %H:%M:%S"
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Subtracted from a watermark rendered in the account time zone: a local time in a DST fall-back hour
 #: names two instants, and the earlier reading must not exclude rows of the later one.
 DST_SAFETY_MARGIN = timedelta(hours=1)
@@ -53,6 +54,27 @@ def sql_int_list(values: Sequence[object]) -> SqlLiteral:
     if not values:
         raise ValueError("an IN list needs at least one id")
     return SqlLiteral(", ".join(sql_int(value).text for value in values))
+
+
+def sql_string_list(values: Sequence[str], max_length: int = 320) -> SqlLiteral:
+    """``'a@x.com', 'o''brien@y.org'`` for an ``IN (...)`` list of text (email addresses, names).
+
+    Quotes are doubled (SuiteQL's only escape); control characters and over-long values are refused, so a
+    value can neither end the literal nor smuggle a statement in.
+    """
+    if not values:
+        raise ValueError("an IN list needs at least one value")
+    quoted = []
+    for value in values:
+        if not isinstance(value, str) or len(value) > max_length or _CONTROL.search(value):
+            raise ValueError("not a plain text value (type, length or control characters)")
+        quoted.append("'" + value.replace("'", "''") + "'")
+    return SqlLiteral(", ".join(quoted))
+
+
+def sql_extra_columns(names: Sequence[str]) -> SqlLiteral:
+    """``, col_a, col_b`` to append to a SELECT list (empty when there are none); identifiers only."""
+    return SqlLiteral("".join(f", {sql_identifier(name).text}" for name in names))
 
 
 def sql_timestamp(local: datetime) -> SqlLiteral:
