@@ -8,7 +8,10 @@
    their last-modified date) and sends only rows whose content changed;
 6. runs the reverse DAG again: no score changed, so nothing is written;
 7. in NetSuite, a LEAD company becomes a CUSTOMER and one contact is deleted; the forward DAG moves the
-   company's contacts from "NetSuite Leads" to "NetSuite Customers" and takes the deleted contact out.
+   company's contacts from "NetSuite Leads" to "NetSuite Customers" and takes the deleted contact out;
+8. runs ``netsuite_acton_optouts``: the seed's NetSuite opt-outs go onto Act-On's opt-out list;
+9. a listed contact unsubscribes in Act-On and a salesperson marks another one Soft Opt-Out in NetSuite;
+   the opt-out DAG carries each to the other system, and the forward DAG takes both out of their lists.
 
 Task logs go to ``.airflow/demo/logs/``; run reports and staged files to ``.airflow/demo/staging/``.
 Exits non-zero if any run fails.
@@ -32,6 +35,7 @@ from sandbox.launcher import SandboxProcess, sandbox_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 FORWARD, REVERSE = "netsuite_contacts_to_acton", "acton_scores_to_netsuite"
+OPTOUTS = "netsuite_acton_optouts"
 
 
 def mask(email: str) -> str:
@@ -167,6 +171,48 @@ def show_mirror(report: dict[str, Any]) -> None:
         print(f"   • {key}: {count:,}")
 
 
+def opt_out_both_ways(netsuite: str, acton: str, home: Path) -> tuple[tuple[str, str], tuple[str, str]]:
+    """One listed contact unsubscribes in Act-On; a salesperson marks another Soft Opt-Out in NetSuite.
+
+    Returns ((email, contact id) unsubscribed in Act-On, (email, contact id) opted out in NetSuite).
+    """
+    from datetime import UTC, datetime
+
+    from netsuite_acton.state import StateStore
+
+    state = StateStore(f"sqlite:///{home / 'state.db'}")
+    with state.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT m.email, m.netsuite_id FROM nas_list_members m WHERE m.list_name = 'NetSuite Customers' "
+            "AND m.email IN (SELECT email FROM nas_contact_links GROUP BY email HAVING COUNT(*) = 1) "
+            "ORDER BY m.netsuite_id LIMIT 2"
+        ).all()
+    (unsubscribed, first), (marked, second) = ((str(e), str(i)) for e, i in rows)
+    requests.post(f"{acton}/_sandbox/optouts", json={"emails": [unsubscribed]}, timeout=30).raise_for_status()
+    contact = requests.get(f"{netsuite}/_sandbox/contacts/{second}", timeout=30).json()
+    contact.pop("locked", None)
+    contact.update(globalsubscriptionstatus=2, lastmodifieddate=datetime.now(UTC).isoformat())
+    requests.post(f"{netsuite}/_sandbox/contacts", json=[contact], timeout=30).raise_for_status()
+    return (unsubscribed, first), (marked, second)
+
+
+def show_consent(netsuite: str, acton: str, home: Path, *people: tuple[str, str]) -> None:
+    """Each person's status in both systems, and the audit trail (addresses masked)."""
+    from netsuite_acton.state import StateStore
+    from scripts.consent_history import describe
+
+    on_acton = {row["email"].lower() for row in requests.get(f"{acton}/_sandbox/optouts", timeout=30).json()}
+    state = StateStore(f"sqlite:///{home / 'state.db'}")
+    for email, contact_id in people:
+        status = requests.get(f"{netsuite}/_sandbox/contacts/{contact_id}", timeout=30).json()
+        print(
+            f"   • contact {contact_id}: NetSuite status {status['globalsubscriptionstatus']} "
+            f"(2 = Soft Opt-Out); on Act-On's opt-out list: {'yes' if email in on_acton else 'NO'}"
+        )
+        for line in describe(mask(email), state.consent_history(email))[1:]:
+            print(f"     {line.strip()}")
+
+
 def connection_json(base_url: str) -> str:
     """The ready-made Airflow connection a sandbox serves, as AIRFLOW_CONN_* wants it."""
     return json.dumps(sandbox_connection(base_url))
@@ -218,6 +264,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         show_mirror(demo.run(FORWARD, "5-forward-mirror"))
         show_lists(ao.base_url)
+        first = demo.run(OPTOUTS, "6-optouts-first-run")
+        added = first.get("loaded_appended", {}).get("acton:optout", 0)
+        print(f"   NetSuite opt-outs added to Act-On's opt-out list: {added:,}")
+        unsubscribed, marked = opt_out_both_ways(ns.base_url, ao.base_url, home)
+        print(
+            f"\n── {mask(unsubscribed[0])} unsubscribes in Act-On; in NetSuite, contact {marked[1]} is "
+            "marked Soft Opt-Out"
+        )
+        demo.run(OPTOUTS, "7-optouts-both-ways")
+        show_consent(ns.base_url, ao.base_url, home, unsubscribed, marked)
+        show_mirror(demo.run(FORWARD, "8-forward-consent"))
         print(
             "\n" + ("Demo finished: every run succeeded." if demo.ok else "Demo FAILED: see the logs above.")
         )

@@ -55,7 +55,7 @@ def fresh_home(sync_env: SyncEnv, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_both_dags_run_from_the_cli_with_only_the_api_connections(
+def test_every_dag_runs_from_the_cli_with_only_the_api_connections(
     fresh_home: dict[str, str], sync_env: SyncEnv
 ) -> None:
     forward = _cli(fresh_home, "dags", "test", "netsuite_contacts_to_acton")
@@ -78,6 +78,31 @@ def test_both_dags_run_from_the_cli_with_only_the_api_connections(
     assert reverse.returncode == 0, (reverse.stdout + reverse.stderr)[-4000:]
     with sqlite3.connect(state_db) as db:
         assert "acton_scores" in dict(db.execute("SELECT name, value FROM nas_watermarks"))
+
+    optouts = _cli(fresh_home, "dags", "test", "netsuite_acton_optouts")
+    assert optouts.returncode == 0, (optouts.stdout + optouts.stderr)[-4000:]
+    with sqlite3.connect(state_db) as db:
+        marks = dict(db.execute("SELECT name, value FROM nas_watermarks"))
+        added = [
+            row[0] for row in db.execute("SELECT email FROM nas_consent_changes WHERE direction = 'to_acton'")
+        ]
+    assert {"consent_netsuite", "consent_acton"} <= set(marks)
+    on_acton = {
+        row["email"].lower() for row in requests.get(f"{sync_env.acton}/_sandbox/optouts", timeout=30).json()
+    }
+    assert added, "the seed's NetSuite opt-outs did not reach Act-On"
+    assert set(added) <= on_acton
+    # the runbook's one command, in the same fresh environment
+    why = subprocess.run(
+        [sys.executable, "-m", "scripts.consent_history", added[0]],
+        env=fresh_home,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert why.returncode == 0, why.stderr[-3000:]
+    assert "Act-On opt-out list: added (because: opted out in NetSuite" in why.stdout
 
 
 HOOK_SCRIPT = """

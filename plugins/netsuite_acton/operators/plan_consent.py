@@ -109,6 +109,7 @@ class PlanConsentOperator(NetSuiteStepOperator):
         quarantine: pd.DataFrame,
         calls: int,
     ) -> dict[str, Any]:
+        from netsuite_acton.sync.consent import NETSUITE_OPTOUT
         from netsuite_acton.sync.report import RunReport
 
         to_load = {"acton:optout": len(to_acton)}
@@ -116,7 +117,8 @@ class PlanConsentOperator(NetSuiteStepOperator):
             for field_id, count in updates.groupby("field_id").size().items():
                 to_load[f"netsuite:{field_id}"] = int(count)
         matched = set(records["email"].str.strip().str.lower())
-        unmatched = int((~settle["email"].isin(matched)).sum()) if len(settle) else 0
+        from_acton = set(settle.loc[~settle["kind"].eq(NETSUITE_OPTOUT), "email"]) if len(settle) else set()
+        unmatched = len(from_acton - matched)  # Act-On addresses no NetSuite record holds
         reasons = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}
         report = RunReport(
             direction="consent",
