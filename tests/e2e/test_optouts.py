@@ -268,3 +268,27 @@ def test_an_acton_unsubscribe_takes_the_contact_out_of_the_forward_lists(sync_en
     assert any(key.endswith(":opted_out") for key in removed), removed
     remaining = {rec["E-mail Address"] for recs in sync_env.all_acton_records().values() for rec in recs}
     assert email not in remaining
+
+
+def test_a_new_record_with_an_address_opted_out_in_acton_is_kept_out_and_opted_out(sync_env: SyncEnv) -> None:
+    address = "late.joiner@example.com"
+    opt_out_in_acton(sync_env, [address])
+    report = run_ok(sync_env)
+    assert report["counters"]["addresses_without_netsuite_record"] == 1  # nobody in NetSuite has it yet
+
+    template = contacts_with_status(1, 1)[0]
+    row = requests.get(f"{sync_env.netsuite}/_sandbox/contacts/{template['id']}", timeout=30).json()
+    row = {k: v for k, v in row.items() if k not in ("locked", "datecreated")}
+    now = datetime.now(UTC).isoformat()
+    sync_env.post(
+        sync_env.netsuite, "contacts", [{**row, "id": 900_001, "email": address, "lastmodifieddate": now}]
+    )
+
+    state, forward = sync_env.run(FORWARD)  # the forward DAG knows the address from the state store
+    assert state == "success", forward
+    listed = {rec["E-mail Address"] for recs in sync_env.all_acton_records().values() for rec in recs}
+    assert address not in listed
+    assert forward["opted_out"] >= 1
+
+    run_ok(sync_env)  # the new record is read as changed, and its address is opted out
+    assert status(sync_env, "contact", 900_001) == 2

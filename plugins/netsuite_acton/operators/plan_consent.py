@@ -46,6 +46,7 @@ class PlanConsentOperator(NetSuiteStepOperator):
             first_entries,
             netsuite_optouts,
             netsuite_updates,
+            opted_in_addresses,
         )
 
         staging = self.staging(context)
@@ -61,12 +62,17 @@ class PlanConsentOperator(NetSuiteStepOperator):
         full = bool(param(context, "full_resync", False))
         field = self.sync_config.reverse.hard_bounce_field
 
-        netsuite = netsuite_optouts(staging.read_step(NETSUITE_OPTOUTS))
+        changed = staging.read_step(NETSUITE_OPTOUTS)  # records at 2 or 4; incremental: every changed one
+        netsuite = netsuite_optouts(changed)
         acton = first_entries(staging.read_step(ACTON_CONSENT))
         read = first_entries(pd.concat([netsuite.entries, acton], ignore_index=True))
         settle = read if full else self._unsettled(state, read)
         owed = pd.DataFrame(state.consent_owed(), columns=list(ENTRY_COLUMNS))
-        settle = first_entries(pd.concat([settle, owed], ignore_index=True))
+        # a changed record at 1 or 3 whose address is opted out elsewhere: that entry asks again
+        reopened = pd.DataFrame(
+            state.opt_out_entries(opted_in_addresses(changed)), columns=list(ENTRY_COLUMNS)
+        )
+        settle = first_entries(pd.concat([settle, owed, reopened], ignore_index=True))
 
         on_acton = set(acton.loc[acton["kind"].eq(OPTOUT), "email"])
         pending_netsuite = settle.loc[settle["kind"].eq(NETSUITE_OPTOUT)]

@@ -116,7 +116,8 @@ class PlanRemovalsOperator(SyncStepOperator):
             ids.update(chunk["id"].dropna().astype(str))
             emails.update(canonical_email(chunk["email"]).dropna())
         ids |= set().union(*self._deleted(staging).values())
-        yield frame(owed + state.members_by_contact(ids) + state.members_by_email(emails))
+        known = state.members_opted_out()  # opted out in Act-On or an earlier run, contact unchanged
+        yield frame(owed + known + state.members_by_contact(ids) + state.members_by_email(emails))
 
     def _judge(self, staging: Any, state: Any, members: pd.DataFrame, full_refresh: bool) -> RemovalPlan:
         """The plan for one batch of memberships, from the run folder's facts about just those."""
@@ -129,6 +130,7 @@ class PlanRemovalsOperator(SyncStepOperator):
         emails |= set(contacts["email"].dropna())
         deleted = self._deleted(staging)
         opted_out = {e for chunk in staging.iter_chunks(OPTED_OUT) for e in chunk["email"] if e in emails}
+        opted_out |= state.opted_out_addresses(emails)
         facts = RunFacts(
             contacts=contacts,
             desired=self._routes(staging, emails - opted_out),

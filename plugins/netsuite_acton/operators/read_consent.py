@@ -34,7 +34,7 @@ def read_window(step: SyncStepOperator, context: Context, watermark: str) -> dat
 
 
 class ReadNetSuiteOptOutsOperator(NetSuiteStepOperator):
-    """Contacts and customers at Soft or Confirmed Opt-Out (2, 4) changed since the watermark."""
+    """Contacts and customers changed since the watermark (a first run or full resync: those at 2 or 4)."""
 
     ui_color = "#fde8e8"
 
@@ -53,16 +53,17 @@ class ReadNetSuiteOptOutsOperator(NetSuiteStepOperator):
             return {"report": RunReport(direction="consent").to_dict(), "started_at": None, "rows": 0}
         hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
         writer = ChunkWriter(staging, NETSUITE_OPTOUTS, self.sync_config.forward.chunk_rows)
-        for frame in NetSuiteConsent(hook).opted_out_since(since):
+        # incremental: every changed record, so a new record with an address opted out elsewhere is seen
+        for frame in NetSuiteConsent(hook).opted_out_since(since, any_status=since is not None):
             writer.add(frame)
         rows = writer.close()["rows"]
         self.log.info(
-            "Read %d opted-out NetSuite records changed since %s",
+            "Read %d NetSuite records (opted out, or changed) since %s",
             rows,
             since.isoformat() if since else "ever",
         )
         report = RunReport(direction="consent", extracted=rows, calls={"netsuite": hook.calls_made})
-        report.count({"netsuite_opted_out_records": rows})
+        report.count({"netsuite_records_read": rows})
         return {
             "report": report.to_dict(),
             "started_at": started_at.isoformat(),

@@ -65,10 +65,11 @@ class TransformContactsOperator(SyncStepOperator):
 
         transformed = ChunkWriter(staging, TRANSFORMED, fwd.chunk_rows)
         links = ChunkWriter(staging, LINKS, fwd.chunk_rows)
-        staging.write_chunk(OPTED_OUT, 0, pd.DataFrame({"email": sorted(opted_out)}, dtype=object))
+        state = self.state()
         for chunk in staging.iter_chunks(CLEANED):
             links.add(contact_links(chunk))
             winners = drop_losers(chunk, resolution.losers)
+            opted_out |= state.opted_out_addresses(winners["email"].dropna())  # Act-On's, earlier runs'
             consenting = winners.loc[~winners["email"].isin(opted_out)]
             counters = merge_counts(counters, {"opted_out": len(winners) - len(consenting)})
             rows, not_routed = route_contacts(consenting, fwd)
@@ -77,6 +78,7 @@ class TransformContactsOperator(SyncStepOperator):
             counters = merge_counts(counters, not_routed, safety)
         out = transformed.close()
         links.close()
+        staging.write_chunk(OPTED_OUT, 0, pd.DataFrame({"email": sorted(opted_out)}, dtype=object))
 
         inactive = counters.pop("inactive_skipped", 0)
         opted_out_rows = counters.pop("opted_out", 0)

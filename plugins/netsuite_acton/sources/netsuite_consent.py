@@ -33,6 +33,7 @@ from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD
 CONSENT_RECORDS: Final = (CONTACT_RECORD, COMPANY_RECORD)
 SOFT_OPT_OUT: Final = "2"
 OPTED_OUT: Final = frozenset({"2", "4"})  # Soft and Confirmed Opt-Out
+ALL_STATUSES: Final = frozenset({"1", "2", "3", "4"})
 #: Addresses per lookup query (the IN list stays far below SuiteQL's statement size).
 LOOKUP_BATCH: Final = 200
 OPTED_OUT_COLUMNS: Final = ("record_type", "id", "email", "status", "lastmodifieddate")
@@ -46,20 +47,25 @@ class NetSuiteConsent:
         self.hook = hook or NetSuiteHook()
         self.suiteql_dir = suiteql_dir
 
-    def opted_out_since(self, modified_since: datetime | None) -> Iterator[pd.DataFrame]:
-        """Frames (``OPTED_OUT_COLUMNS``) of contacts and customers at status 2 or 4 changed since a time.
+    def opted_out_since(
+        self, modified_since: datetime | None, *, any_status: bool = False
+    ) -> Iterator[pd.DataFrame]:
+        """Frames (``OPTED_OUT_COLUMNS``) of contacts and customers at status 2 or 4 changed since a time;
+        with ``any_status`` every changed record (a new record may hold an address opted out elsewhere).
 
         Read by id, a page at a time, so NetSuite's 100,000-result cap never applies to a full resync.
         """
         tz = self.hook.settings.timezone
         template = load_template("opted_out_records", self.suiteql_dir)
         since = watermark_literal(modified_since, tz)
+        statuses = sql_string_list(sorted(ALL_STATUSES if any_status else OPTED_OUT))
         for record_type in CONSENT_RECORDS:
             after = 0
             while True:
                 query = render(
                     template,
                     record_type=sql_identifier(record_type),
+                    statuses=statuses,
                     modified_since=since,
                     after_id=sql_int(after),
                 )

@@ -17,9 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from netsuite_acton.state import schema
+from netsuite_acton.state.membership import MEMBER_COLUMNS
 from netsuite_acton.state.sql import chunks, insert, now, upsert, utc
 
 ENTRY_KEYS = ("kind", "email")
+#: Entry kinds that mean "opted out" (a hard bounce does not).
+OPT_OUT_KINDS = ("optout", "spamcomplaint", "netsuite")
 CHANGE_KEYS = ("run_id", "direction", "email", "target", "change")
 
 
@@ -39,6 +42,41 @@ class ConsentMemory:
                     query = query.where(table.c.settled_at.is_not(None))
                 found.update(conn.execute(query).scalars())
         return found
+
+    def opted_out_addresses(self, emails: Iterable[str]) -> set[str]:
+        """The addresses among ``emails`` the sync knows as opted out anywhere (any opt-out kind)."""
+        table = schema.consent_entries
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(set(emails))):
+                query = sa.select(table.c.email.distinct()).where(
+                    table.c.kind.in_(OPT_OUT_KINDS), table.c.email.in_(list(chunk))
+                )
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def opt_out_entries(self, emails: Iterable[str]) -> list[dict[str, Any]]:
+        """Opt-out entries (``kind, email, recorded_at, origin``) of these addresses, settled or not."""
+        table = schema.consent_entries
+        rows: list[dict[str, Any]] = []
+        columns = (table.c.kind, table.c.email, table.c.recorded_at, table.c.origin)
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(set(emails))):
+                query = sa.select(*columns).where(
+                    table.c.kind.in_(OPT_OUT_KINDS), table.c.email.in_(list(chunk))
+                )
+                rows.extend(
+                    {**row._mapping, "recorded_at": utc(row.recorded_at)} for row in conn.execute(query)
+                )
+        return rows
+
+    def members_opted_out(self) -> list[dict[str, Any]]:
+        """List memberships (``MEMBER_COLUMNS``) whose address is known as opted out: they must leave."""
+        members, entries = schema.list_members, schema.consent_entries
+        opted = sa.select(entries.c.email).where(entries.c.kind.in_(OPT_OUT_KINDS))
+        query = sa.select(*(members.c[n] for n in MEMBER_COLUMNS)).where(members.c.email.in_(opted))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def consent_owed(self) -> list[dict[str, Any]]:
         """Entries whose writes are still owed (``kind, email, recorded_at, origin``)."""

@@ -14,8 +14,8 @@ CHUNK = 5000
 
 
 def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything here is UTC."""
-    if value is None:
+    """SQLite hands datetimes back naive; everything here is UTC. A missing time (None, NaT) is None."""
+    if value is None or value != value:  # NaT is the one datetime unequal to itself
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 

@@ -87,11 +87,14 @@ class NetSuiteOptOuts:
 
 
 def netsuite_optouts(records: pd.DataFrame) -> NetSuiteOptOuts:
-    """Opted-out contacts/customers (record_type, id, email, status, lastmodifieddate) by address.
+    """Opted-out contacts/customers (record_type, id, email, status, lastmodifieddate) by address;
+    records at another status are ignored here (see :func:`opted_in_addresses`).
 
     An address NetSuite holds that is not one (``bob@@x``) is quarantined with its reason: Act-On would
     reject it, and it cannot be looked up anywhere.
     """
+    if not records.empty:
+        records = records.loc[records["status"].astype(str).isin(OPTED_OUT_STATUSES)]
     if records.empty:
         return NetSuiteOptOuts(pd.DataFrame(columns=list(ENTRY_COLUMNS)), _empty_quarantine())
     emails, reasons = validate_emails(records["email"])
@@ -119,6 +122,14 @@ def netsuite_optouts(records: pd.DataFrame) -> NetSuiteOptOuts:
         columns=list(ENTRY_COLUMNS),
     )
     return NetSuiteOptOuts(entries, quarantine)
+
+
+def opted_in_addresses(records: pd.DataFrame) -> set[str]:
+    """Addresses of records at Soft or Confirmed Opt-In (1, 3): checked against known opt-outs."""
+    if records.empty:
+        return set()
+    opted_in = records.loc[~records["status"].astype(str).isin(OPTED_OUT_STATUSES), "email"]
+    return set(canonical_email(opted_in).dropna())
 
 
 def acton_pushes(netsuite: pd.DataFrame, on_acton: set[str]) -> pd.DataFrame:

@@ -16,8 +16,10 @@ from netsuite_acton.hooks.netsuite.suiteql import (
     SqlLiteral,
     account_local_to_utc,
     render,
+    sql_extra_columns,
     sql_identifier,
     sql_int,
+    sql_string_list,
     sql_timestamp,
     watermark_literal,
 )
@@ -45,6 +47,66 @@ def test_sql_int_accepts_ints_and_digit_strings() -> None:
 def test_sql_identifier_rejects_free_text(name: str) -> None:
     with pytest.raises(ValueError, match="identifier"):
         sql_identifier(name)
+
+
+def test_sql_string_list_quotes_each_value_and_doubles_quotes() -> None:
+    assert sql_string_list(["a@x.com"]).text == "'a@x.com'"
+    assert sql_string_list(["a@x.com", "o'brien@y.org", "x' OR '1'='1"]).text == (
+        "'a@x.com', 'o''brien@y.org', 'x'' OR ''1''=''1'"
+    )
+    assert sql_string_list(["''"]).text == "''''''"
+    assert sql_string_list(["Zoë@example.com", ""]).text == "'Zoë@example.com', ''"
+    assert isinstance(sql_string_list(["a"]), SqlLiteral)
+
+
+def test_sql_string_list_renders_into_an_in_list() -> None:
+    query = render(
+        "SELECT id FROM contact WHERE LOWER(email) IN ($emails)", emails=sql_string_list(["o'b@x.com"])
+    )
+    assert query == "SELECT id FROM contact WHERE LOWER(email) IN ('o''b@x.com')"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a@x.com\n", "a\rb", "tab\there", "nul\x00", "esc\x1b[0m", "del\x7f", "x" * 321],
+)
+def test_sql_string_list_refuses_control_characters_and_over_long_values(value: str) -> None:
+    with pytest.raises(ValueError, match="plain text"):
+        sql_string_list(["ok@x.com", value])
+
+
+def test_sql_string_list_length_limit() -> None:
+    assert sql_string_list(["x" * 320]).text == "'" + "x" * 320 + "'"
+    with pytest.raises(ValueError, match="plain text"):
+        sql_string_list(["x" * 11], max_length=10)
+    assert sql_string_list(["x" * 10], max_length=10).text == "'xxxxxxxxxx'"
+
+
+@pytest.mark.parametrize("value", [None, 5, b"a@x.com", 1.5, ["a@x.com"], True])
+def test_sql_string_list_refuses_non_strings(value: object) -> None:
+    with pytest.raises(ValueError, match="plain text"):
+        sql_string_list(["ok@x.com", value])  # type: ignore[list-item]
+
+
+def test_sql_string_list_refuses_an_empty_list() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        sql_string_list([])
+
+
+def test_sql_extra_columns() -> None:
+    assert sql_extra_columns([]).text == ""
+    assert isinstance(sql_extra_columns([]), SqlLiteral)
+    assert sql_extra_columns(["custentity_Acton_Hard_Bounce"]).text == ", custentity_acton_hard_bounce"
+    assert sql_extra_columns(["a", "b_2"]).text == ", a, b_2"
+    assert render("SELECT id$cols FROM contact", cols=sql_extra_columns([])) == "SELECT id FROM contact"
+
+
+@pytest.mark.parametrize(
+    "name", ["x; drop", "x; drop table contact", "a, b", "a b", "1abc", "", "(select 1)", "x--"]
+)
+def test_sql_extra_columns_takes_identifiers_only(name: str) -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        sql_extra_columns(["custentity_ok", name])
 
 
 def test_sql_timestamp_needs_a_naive_local_datetime() -> None:

@@ -65,7 +65,7 @@ class ConsentLists:
             return list(page.get("result") or []), None  # totalCount is always -1: never trust it
 
         for page in offset_pages(fetch, max(1, min(page_size, CONSENT_PAGE))):
-            kept = [entry for entry in page if _timestamp(entry) >= floor_ms]
+            kept = [entry for entry in page if not _timestamp(entry) or _timestamp(entry) >= floor_ms]
             if kept:
                 yield kept
 
