@@ -40,6 +40,7 @@ bench: install
 	$(PY) -m benchmarks.load
 	$(PY) -m benchmarks.push
 	$(PY) -m benchmarks.removals
+	$(PY) -m benchmarks.optouts
 	$(PY) -m benchmarks.forward_dag
 
 # Regenerate constraints.txt from a clean install of requirements.txt (run after changing requirements).

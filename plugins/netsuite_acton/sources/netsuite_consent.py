@@ -8,6 +8,7 @@ Confirmed Opt-Out: the sync therefore only ever writes Soft Opt-Out (2), and onl
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -83,25 +84,40 @@ class NetSuiteConsent:
                     break
 
     def records_by_email(self, emails: Sequence[str], hard_bounce_field: str | None = None) -> pd.DataFrame:
-        """Every contact and customer holding one of these (lower-case) addresses (``RECORD_COLUMNS``)."""
+        """Every contact and customer holding one of these (lower-case) addresses (``RECORD_COLUMNS``).
+
+        One query per 200 addresses and record type, up to ``max_concurrency`` of them in flight.
+        """
         template = load_template("records_by_email", self.suiteql_dir)
         extra = sql_extra_columns([hard_bounce_field] if hard_bounce_field else [])
-        rows: list[dict[str, Any]] = []
         unique = sorted(set(emails))
-        for record_type in CONSENT_RECORDS:
-            for start in range(0, len(unique), LOOKUP_BATCH):
-                query = render(
-                    template,
-                    record_type=sql_identifier(record_type),
-                    emails=sql_string_list(unique[start : start + LOOKUP_BATCH]),
-                    extra_columns=extra,
+        batches = [
+            (record_type, unique[start : start + LOOKUP_BATCH])
+            for record_type in CONSENT_RECORDS
+            for start in range(0, len(unique), LOOKUP_BATCH)
+        ]
+
+        def lookup(batch: tuple[str, list[str]]) -> list[dict[str, Any]]:
+            record_type, addresses = batch
+            query = render(
+                template,
+                record_type=sql_identifier(record_type),
+                emails=sql_string_list(addresses),
+                extra_columns=extra,
+            )
+            found: list[dict[str, Any]] = []
+            for offset in range(0, 100_000, PAGE_LIMIT):
+                page = self.hook.suiteql(query, limit=PAGE_LIMIT, offset=offset)
+                found.extend(
+                    _record_row(record_type, item, hard_bounce_field) for item in page.get("items") or []
                 )
-                for offset in range(0, 100_000, PAGE_LIMIT):
-                    page = self.hook.suiteql(query, limit=PAGE_LIMIT, offset=offset)
-                    for item in page.get("items") or []:
-                        rows.append(_record_row(record_type, item, hard_bounce_field))
-                    if not page.get("hasMore"):
-                        break
+                if not page.get("hasMore"):
+                    break
+            return found
+
+        workers = max(1, min(self.hook.settings.max_concurrency, len(batches)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netsuite-lookup") as pool:
+            rows = [row for found in pool.map(lookup, batches) for row in found]
         return pd.DataFrame(rows, columns=list(RECORD_COLUMNS), dtype=object)
 
     def set_soft_opt_out(self, record_type: str, record_ids: Sequence[str]) -> list[RecordUpdateResult]:
