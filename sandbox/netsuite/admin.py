@@ -1,7 +1,8 @@
 """The admin API under ``/_sandbox/``: loopback callers only, no auth, never governed.
 
 Tests, the demo and the benchmarks arrange the account through it: data in (SuiteQL field names,
-timestamps ISO-8601 UTC), deletions (logged in SuiteQL's ``deletedrecord`` as NetSuite logs them), custom
+timestamps ISO-8601 UTC; contacts' and customers' default billing ``address``; sales-rep employees),
+customers found by email, deletions (logged in SuiteQL's ``deletedrecord`` as NetSuite logs them), custom
 fields, locks, runtime knobs, and counters out. README.md lists the routes.
 """
 
@@ -14,10 +15,25 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 
 from sandbox.netsuite import seed
 from sandbox.netsuite.context import Sandbox, base_url, get_sandbox
-from sandbox.netsuite.schema import LISTS, STAGE_BY_SEARCHSTAGE, STAGES, FieldSpec
+from sandbox.netsuite.schema import (
+    ADDRESS_FIELDS,
+    ADDRESS_TABLES,
+    COUNTRIES,
+    CUSTOMER_STATUSES,
+    EMPLOYEE,
+    LISTS,
+    STAGE_BY_SEARCHSTAGE,
+    STAGES,
+    FieldSpec,
+)
 from sandbox.server import require_loopback
 
 router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_loopback)])
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
 
 
 def _bad(message: str) -> HTTPException:
@@ -79,8 +95,17 @@ def _to_epoch(sandbox: Sandbox, value: object, name: str) -> int | None:
         raise _bad(f"{name}: {value!r} is not an ISO-8601 timestamp") from exc
 
 
+# keys an admin row may carry besides its table's fields
+_ROW_EXTRAS = {"customer": {"stage", "address"}, "contact": {"address"}}
+ADDRESS = "_address"  # where admin_rows leaves a row's validated ``address`` (not a column)
+
+
 def admin_rows(sandbox: Sandbox, table: str, rows: Any) -> list[dict[str, object]]:
-    """Validate and convert admin rows (SuiteQL names) into stored values."""
+    """Validate and convert admin rows (SuiteQL names) into stored values.
+
+    A row's ``address`` (contacts, customers) comes back under :data:`ADDRESS`: a dict of
+    :data:`ADDRESS_FIELDS`, or None to remove the default billing address; absent if not sent.
+    """
     if not isinstance(rows, list):
         raise _bad("send a JSON array of records")
     fields = sandbox.schema.fields(table)
@@ -90,7 +115,7 @@ def admin_rows(sandbox: Sandbox, table: str, rows: Any) -> list[dict[str, object
         if not isinstance(row, dict):
             raise _bad(f"record {index} is not an object")
         row = {key.lower(): value for key, value in row.items()}
-        extra = set(row) - set(fields) - ({"stage"} if table == "customer" else set())
+        extra = set(row) - set(fields) - _ROW_EXTRAS.get(table, set())
         if extra:
             raise _bad(f"record {index}: unknown fields {sorted(extra)} for {table}")
         if not isinstance(row.get("id"), int) or isinstance(row.get("id"), bool):
@@ -115,14 +140,46 @@ def admin_rows(sandbox: Sandbox, table: str, rows: Any) -> list[dict[str, object
         for name, spec in fields.items():
             if spec.default is not None:
                 stored.setdefault(name, spec.default)
-        stored.setdefault("lastmodifieddate", now)
-        stored.setdefault("datecreated", stored["lastmodifieddate"])
+        if "lastmodifieddate" in fields:
+            stored.setdefault("lastmodifieddate", now)
+            stored.setdefault("datecreated", stored["lastmodifieddate"])
         if table == "customer":
             _customer_stage(row, stored, index)
-        elif not stored.get("entityid"):
+        if table == EMPLOYEE and row.get("issalesrep") is None:
+            stored["issalesrep"] = "T"  # the employees arranged here are sales reps unless told otherwise
+        if not stored.get("entityid"):
             name = f"{row.get('firstname') or ''} {row.get('lastname') or ''}".strip()
             stored["entityid"] = name or row.get("email") or str(row["id"])
+        if "address" in row:
+            stored[ADDRESS] = _address(row["address"], index)
         out.append(stored)
+    return out
+
+
+def _address(value: object, index: int) -> dict[str, object] | None:
+    """``{"addr1", "addr2", "city", "state", "zip", "country", ...}`` -> stored values; None stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _bad(f"record {index}: address must be an object or null")
+    unknown = set(value) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise _bad(
+            f"record {index}: unknown address fields {sorted(unknown)}; known: {', '.join(ADDRESS_FIELDS)}"
+        )
+    out: dict[str, object] = {}
+    for name in ADDRESS_FIELDS:
+        item = value.get(name)
+        if item is not None and (isinstance(item, bool) or not isinstance(item, str | int)):
+            raise _bad(f"record {index}: address {name} must be a string")
+        out[name] = None if item is None or str(item) == "" else str(item)
+    country = out["country"]
+    if country is not None:
+        if str(country).upper() not in COUNTRIES:
+            raise _bad(
+                f"record {index}: address country must be a code like 'US' (one of {', '.join(COUNTRIES)})"
+            )
+        out["country"] = str(country).upper()
     return out
 
 
@@ -137,19 +194,56 @@ def _list_value(spec: FieldSpec, value: object, index: int) -> int:
 
 
 def _customer_stage(row: dict[str, Any], stored: dict[str, object], index: int) -> None:
-    stage = str(row.get("stage") or STAGE_BY_SEARCHSTAGE.get(str(row.get("searchstage")), "")).upper()
+    """``searchstage`` and ``entitystatus`` from ``stage`` and/or ``entitystatus``.
+
+    ``stage`` alone gives the stage's default status (STAGES); ``entitystatus`` alone, its own stage; both:
+    the status if it belongs to the stage, else the stage's default (``stage`` wins, as it always has, so a
+    row read back, its stage changed and posted again moves the customer). Neither: ``searchstage``.
+    """
+    status = stored.get("entitystatus")
+    if status is not None and status not in CUSTOMER_STATUSES:
+        known = ", ".join(f"{i} {s.display}" for i, s in sorted(CUSTOMER_STATUSES.items()))
+        raise _bad(f"record {index}: entitystatus must be one of {known}")
+    given = row.get("stage")
+    if given:
+        stage = str(given).upper()
+    elif isinstance(status, int):
+        stage = CUSTOMER_STATUSES[status].stage
+    else:
+        stage = STAGE_BY_SEARCHSTAGE.get(str(row.get("searchstage")), "")
     if stage not in STAGES:
         raise _bad(f"record {index}: stage must be one of {', '.join(STAGES)}")
-    if not row.get("companyname"):
-        raise _bad(f"record {index}: companyname is required")
-    stored["searchstage"], stored["entitystatus"], _ = STAGES[stage]
-    stored.setdefault("entityid", row["companyname"])
+    if not isinstance(status, int) or CUSTOMER_STATUSES[status].stage != stage:
+        status = STAGES[stage][1]
+    stored["searchstage"], stored["entitystatus"] = STAGES[stage][0], status
+    if stored.get("isperson") != "T" and not row.get("companyname"):
+        raise _bad(f"record {index}: companyname is required (unless isperson is true)")
+    if row.get("companyname"):
+        stored.setdefault("entityid", row["companyname"])
 
 
 async def _upsert(request: Request, table: str, rows: Any) -> dict[str, int]:
     sandbox = get_sandbox(request)
     converted = admin_rows(sandbox, table, rows)
-    count = await sandbox.store.run(sandbox.store.upsert, table, converted)
+    store = sandbox.store
+
+    def write() -> int:
+        count = store.upsert(table, converted)
+        for row in converted:
+            if ADDRESS in row:
+                when = row.get("lastmodifieddate")
+                address = row[ADDRESS]
+                store.set_default_address(
+                    table,
+                    _int(row["id"]),
+                    address if isinstance(address, dict) else None,
+                    _int(when) if when is not None else int(time.time()),
+                )
+        if table == "customer":  # the row was replaced: its default address columns follow the book again
+            store.sync_customer_defaults([_int(row["id"]) for row in converted])
+        return count
+
+    count = await store.run(write)
     return {"upserted": count}
 
 
@@ -163,25 +257,60 @@ async def post_customers(request: Request, rows: Any = Body(...)) -> dict[str, i
     return await _upsert(request, "customer", rows)
 
 
+@router.post("/employees")
+async def post_employees(request: Request, rows: Any = Body(...)) -> dict[str, int]:  # noqa: B008
+    """``[{"id", "firstname", "lastname", "email", ...}]`` (SuiteQL names): sales reps unless
+    ``issalesrep`` is false; insert or replace."""
+    return await _upsert(request, EMPLOYEE, rows)
+
+
+@router.get("/employees")
+async def get_employees(request: Request) -> list[dict[str, Any]]:
+    sandbox = get_sandbox(request)
+    names = list(sandbox.schema.fields(EMPLOYEE))
+    rows = await sandbox.store.run(
+        sandbox.store.query, f"SELECT {', '.join(names)} FROM {EMPLOYEE} ORDER BY id"
+    )
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _present(sandbox: Sandbox, table: str, record_id: int) -> dict[str, Any] | None:
+    """The stored row as the admin API shows it (on the store thread)."""
+    row = sandbox.store.get_row(table, record_id)
+    if row is None:
+        return None
+    for name, spec in sandbox.schema.fields(table).items():
+        if spec.temporal:
+            row[name] = sandbox.clock.iso_utc(row.get(name))
+    if table == "customer":
+        row["stage"] = STAGE_BY_SEARCHSTAGE.get(row.get("searchstage") or "")
+    if table in ADDRESS_TABLES:
+        row["address"] = sandbox.store.default_address(table, record_id)
+    row["locked"] = sandbox.store.is_locked(table, record_id)
+    return row
+
+
 async def _raw_row(request: Request, table: str, record_id: int) -> dict[str, Any]:
     sandbox = get_sandbox(request)
-
-    def read() -> dict[str, Any] | None:
-        row = sandbox.store.get_row(table, record_id)
-        if row is None:
-            return None
-        for name, spec in sandbox.schema.fields(table).items():
-            if spec.temporal:
-                row[name] = sandbox.clock.iso_utc(row.get(name))
-        if table == "customer":
-            row["stage"] = STAGE_BY_SEARCHSTAGE.get(row.get("searchstage") or "")
-        row["locked"] = sandbox.store.is_locked(table, record_id)
-        return row
-
-    row = await sandbox.store.run(read)
+    row = await sandbox.store.run(_present, sandbox, table, record_id)
     if row is None:
         raise HTTPException(status_code=404, detail=f"no {table} with id {record_id}")
     return row
+
+
+@router.get("/customers")
+async def find_customers(request: Request, email: str | None = None) -> list[dict[str, Any]]:
+    """Customers holding ``email`` (any case, blanks around ignored), in id order, each as
+    ``GET customers/{id}`` shows it; ``[]`` if none."""
+    if email is None or not email.strip():
+        raise _bad("send ?email=<address>")
+    sandbox = get_sandbox(request)
+
+    def read() -> list[dict[str, Any]]:
+        rows = (_present(sandbox, "customer", i) for i in sandbox.store.customers_by_email(email))
+        return [row for row in rows if row is not None]
+
+    return await sandbox.store.run(read)
 
 
 @router.get("/contacts/{record_id}")

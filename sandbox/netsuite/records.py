@@ -1,4 +1,5 @@
-"""The record API: ``GET``/``PATCH /services/rest/record/v1/{contact|customer}/{id}`` and the listing.
+"""The record API: ``GET``/``PATCH /services/rest/record/v1/{contact|customer}/{id}``, the listing, and
+``POST /services/rest/record/v1/customer`` (create one customer: a lead, prospect or customer).
 
 Fields use record-API names (camelCase, custom fields by script id at top level); a reference is
 ``{"id", "refName", "links"}``; booleans and numbers are JSON types; ``lastModifiedDate`` is ISO-8601 UTC;
@@ -9,7 +10,9 @@ NONEXISTENT_FIELD (always, as with ``X-NetSuite-PropertyNameValidation: error``)
 record 404. ``globalSubscriptionStatus`` follows NetSuite's consent rules: a PATCH may set Soft Opt-In or
 Soft Opt-Out, never a confirmed status (only the recipient does), and never changes a Confirmed Opt-Out.
 The listing filters with ``q`` (``lastModifiedDate AFTER "1/31/2026"``; bare dates in the account's
-time zone and date format, ISO dates accepted too).
+time zone and date format, ISO dates accepted too). A create answers 204 with the new record's
+``Location``; its errors are the PATCH ones plus NetSuite's required fields (``entityStatus``;
+``companyName`` for a company, ``firstName``/``lastName`` for an individual).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ from sandbox.netsuite.paging import check_offset_in_range, envelope, parse_pagin
 from sandbox.netsuite.schema import (
     CONFIRMED_OPT_OUT,
     CONFIRMED_STATUSES,
+    CUSTOMER_STATUSES,
+    EMPLOYEE,
     LISTS,
+    STAGES,
     STATUS_NAMES,
     SUBSCRIPTION_STATUSES,
     FieldSpec,
@@ -40,6 +46,9 @@ router = APIRouter(dependencies=[Depends(authenticated)])
 PREFIX = "/services/rest/record/v1"
 _CONDITION = re.compile(r'^\s*(\w+)\s+([A-Z_]+)(?:\s+("(?:[^"]*)"|\S+))?\s*$', re.IGNORECASE)
 _AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
+# a create's email must look like one (conservative model: NetSuite refuses malformed addresses on save)
+_EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"]+@[^@\s,;:<>()\[\]\"]+\.[^@\s,;:<>()\[\]\".]{2,}$")
+CREATABLE = ("customer",)
 DATE_OPERATORS = ("AFTER", "BEFORE", "ON", "ON_OR_AFTER", "ON_OR_BEFORE")
 VALUE_OPERATORS = {
     "IS": "=",
@@ -260,12 +269,18 @@ def _coerce(sandbox: Sandbox, spec: FieldSpec, key: str, value: Any) -> object:
         ref_id = value.get("id") if isinstance(value, dict) else None
         if not str(ref_id or "").isdigit():
             raise bad('a reference like {"id": "12"}')
-        if sandbox.store.get_row(spec.ref or "customer", int(ref_id)) is None:
+        target = sandbox.store.get_row(spec.ref or "customer", int(ref_id))
+        if target is None or (spec.ref == EMPLOYEE and not _selectable_rep(target)):
             raise NetSuiteError(400, "USER_ERROR", f"Invalid {key} reference key {ref_id}.", path=key)
         return int(ref_id)
     if spec.type == "list":
         return _list_choice(spec, key, value, bad)
     raise bad("a supported value")
+
+
+def _selectable_rep(employee: dict[str, Any]) -> bool:
+    """Only an active employee marked as a sales rep can be chosen as one (the field lists no others)."""
+    return employee.get("issalesrep") == "T" and employee.get("isinactive") != "T"
 
 
 def _list_choice(spec: FieldSpec, key: str, value: Any, bad: Callable[[str], NetSuiteError]) -> int:
@@ -286,6 +301,86 @@ def _list_choice(spec: FieldSpec, key: str, value: Any, bad: Callable[[str], Net
             return number
     shown = value.get("id", value.get("refName"))
     raise NetSuiteError(400, "USER_ERROR", f"Invalid {key} reference key {shown}.", path=key)
+
+
+@router.post(PREFIX + "/{record_type}")
+async def create_record(request: Request, record_type: str) -> Response:
+    """Create one record (customers only): 204, no body, ``Location`` naming the new id."""
+    sandbox = get_sandbox(request)
+    try:
+        table = _record_type(sandbox, record_type)
+        if table not in CREATABLE:
+            raise NetSuiteError(
+                400,
+                "INVALID_PARAMETER",
+                f"sandbox: creating {table} records is not supported (only {', '.join(CREATABLE)}).",
+            )
+        body = _json_object(await request.body())
+        now = int(time.time())
+
+        def create() -> int:
+            values = coerce_create(sandbox, table, body)
+            return sandbox.store.insert_record(table, values, now)
+
+        rid = await sandbox.store.run(create)
+    except NetSuiteError:
+        sandbox.stats.create_failures += 1
+        raise
+    sandbox.stats.creates += 1
+    return Response(status_code=204, headers={"Location": f"{base_url(request)}{PREFIX}/{table}/{rid}"})
+
+
+def coerce_create(sandbox: Sandbox, table: str, body: dict[str, Any]) -> dict[str, object]:
+    """A new customer's stored values from its record-API body; the whole create fails on the first problem.
+
+    Fields as in a PATCH (unknown -> NONEXISTENT_FIELD, read-only -> USER_ERROR, wrong type ->
+    INVALID_PARAMETER, a reference to nothing -> USER_ERROR), plus ``entityStatus`` (required; an active
+    status: its stage gives ``searchStage``), ``companyName`` required for a company (``isPerson`` false or
+    absent), ``firstName`` and ``lastName`` for an individual, an email that looks like one, and no
+    confirmed subscription status.
+    """
+    status_body = body.get("entityStatus")
+    values = coerce_patch(sandbox, table, {k: v for k, v in body.items() if k != "entityStatus"})
+    check_subscription_change({}, values)
+    if status_body is None:
+        raise _required("Status", "entityStatus")
+    status = status_body.get("id") if isinstance(status_body, dict) else None
+    if not isinstance(status, int | str) or isinstance(status, bool) or not str(status).isdigit():
+        raise NetSuiteError(
+            400,
+            "INVALID_PARAMETER",
+            f"Invalid value for the field 'entityStatus': {status_body!r}. Expected a reference like "
+            '{"id": "6"}.',
+            path="entityStatus",
+        )
+    chosen = CUSTOMER_STATUSES.get(int(status))
+    if chosen is None or chosen.isinactive:
+        raise NetSuiteError(
+            400, "USER_ERROR", f"Invalid entityStatus reference key {status}.", path="entityStatus"
+        )
+    values["entitystatus"] = int(status)
+    values["searchstage"] = STAGES[chosen.stage][0]
+    if values.get("isperson") == "T":
+        missing = [
+            (label, key) for label, key in (("First Name", "firstName"), ("Last Name", "lastName"))
+            if not str(values.get(key.lower()) or "").strip()
+        ]  # fmt: skip
+        if missing:
+            raise _required(", ".join(label for label, _ in missing), missing[0][1])
+        values.setdefault("entityid", f"{values['firstname']} {values['lastname']}")
+    else:
+        if not str(values.get("companyname") or "").strip():
+            raise _required("Company Name", "companyName")
+        values.setdefault("entityid", values["companyname"])
+    email = values.get("email")
+    if email is not None and not _EMAIL.match(str(email)):
+        raise NetSuiteError(400, "USER_ERROR", f"Invalid email address: {email!r}.", path="email")
+    return values
+
+
+def _required(labels: str, path: str) -> NetSuiteError:
+    """NetSuite's missing-mandatory-field error, naming the fields by their labels."""
+    return NetSuiteError(400, "USER_ERROR", f"Please enter value(s) for: {labels}.", path=path)
 
 
 @router.get(PREFIX + "/{record_type}")

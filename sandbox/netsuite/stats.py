@@ -1,4 +1,5 @@
-"""What the sandbox saw: requests by route and status, peak concurrency, 429s, PATCHes, auth failures.
+"""What the sandbox saw: requests by route and status, peak concurrency, 429s, PATCHes, creates, auth
+failures.
 
 Tests and benchmarks read these through ``GET /_sandbox/stats`` to prove a client stayed within budget.
 Only the event loop writes them (the store thread never does), so plain counters are safe.
@@ -36,6 +37,8 @@ class Stats:
         self.auth_failures: Counter[str] = Counter()
         self.patches = 0
         self.patch_failures = 0
+        self.creates = 0  # POST /services/rest/record/v1/customer answered 204
+        self.create_failures = 0
         self.tokens_issued = 0
         self.mutated = 0
         self.deleted_records = 0  # through the admin API (arranged, not a client's request)
@@ -60,6 +63,8 @@ class Stats:
             "auth_failures": dict(self.auth_failures),
             "patches": self.patches,
             "patch_failures": self.patch_failures,
+            "creates": self.creates,
+            "create_failures": self.create_failures,
             "tokens_issued": self.tokens_issued,
             "mutated_contacts": self.mutated,
             "deleted_records": self.deleted_records,

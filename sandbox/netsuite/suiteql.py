@@ -1,13 +1,14 @@
 """SuiteQL -> SQLite: parse as Oracle with sqlglot, check against the schema, rewrite, and page the result.
 
-What is supported (README.md has the list): one SELECT over ``contact`` / ``customer`` / ``deletedrecord``
+What is supported (README.md has the list): one SELECT over the schema's tables (``contact``, ``customer``,
+``deletedrecord``, the address books, ``employee``, ``customerstatus``)
 with aliases, [LEFT|INNER|RIGHT|FULL] JOIN ... ON, WHERE with comparisons, AND/OR/NOT, IS [NOT] NULL,
 [NOT] IN (list), BETWEEN, LIKE, CASE, arithmetic and ``||``, NVL/COALESCE, UPPER/LOWER/TRIM/SUBSTR/LENGTH/
 INSTR/REPLACE, TO_TIMESTAMP / TO_DATE / TO_CHAR with Oracle format models, SYSDATE / CURRENT_DATE,
 COUNT/MIN/MAX/SUM/AVG, GROUP BY / HAVING, DISTINCT, ORDER BY, and ``ROWNUM <= n`` or
-``FETCH FIRST n ROWS ONLY`` as a row limit.
-Anything else (subqueries, UNION, BUILTIN.DF, unknown functions) is a 400 that names what is unsupported,
-and an unknown table or column is a 400 naming it, worded as NetSuite words it.
+``FETCH FIRST n ROWS ONLY`` as a row limit, and ``BUILTIN.DF(column)`` (a reference's or code's name).
+Anything else (subqueries, UNION, other BUILTIN functions, unknown functions) is a 400 naming what is
+unsupported, and an unknown table or column is a 400 naming it, worded as NetSuite words it.
 
 Presentation follows NetSuite: lower-case column names, unaliased expressions named ``expr1``, ``expr2``...;
 every value a string; NULL columns left out of the item; a datetime selected without TO_CHAR rendered
@@ -31,7 +32,7 @@ from sqlglot.errors import ErrorLevel, ParseError
 
 from sandbox.netsuite.errors import search_error
 from sandbox.netsuite.rendering import render_value
-from sandbox.netsuite.schema import FieldSpec, Schema
+from sandbox.netsuite.schema import COUNTRIES, CUSTOMER_STATUS, LISTS, STATUS_NAMES, FieldSpec, Schema
 from sandbox.netsuite.store import Store
 from sandbox.netsuite.timefmt import SQLITE_STRFTIME, AccountClock, oracle_to_strftime
 
@@ -133,6 +134,7 @@ class _Context:
     temporal_nodes: set[int] = field(default_factory=set)  # id() of rewritten nodes holding datetimes
     volatile: bool = False  # SYSDATE / CURRENT_DATE were read: the translation must not be cached
     textual: set[int] = field(default_factory=set)  # id() of rewritten nodes giving text or NULL
+    display_fields: int = 0  # BUILTIN.DF subqueries made so far (their aliases are _df1, _df2, ...)
 
 
 class SuiteQLTranslator:
@@ -186,6 +188,7 @@ class SuiteQLTranslator:
         self._check_columns(select, ctx)
         self._rewrite_functions(select, ctx)
         self._check_comparisons(select, ctx)
+        self._rewrite_display_fields(select, ctx)
         columns = self._present(select, ctx)
         if row_limit is not None:
             select.set("limit", exp.Limit(expression=exp.Literal.number(row_limit)))
@@ -320,9 +323,15 @@ class SuiteQLTranslator:
         return False
 
     def _rewrite_functions(self, select: exp.Select, ctx: _Context) -> None:
+        display_calls: set[int] = set()  # the DF(...) of each BUILTIN.DF(...): rewritten later
         for node in list(select.walk(bfs=False)):
             if isinstance(node, exp.Dot):
-                raise unsupported(f"'{node.sql(dialect='oracle')}'")
+                if not _is_display_field(node):
+                    raise unsupported(f"'{node.sql(dialect='oracle')}'")
+                display_calls.add(id(node.expression))
+                continue
+            if isinstance(node, exp.Anonymous) and id(node) in display_calls:
+                continue
             if isinstance(node, exp.Anonymous):
                 name = node.name.upper()
                 if name not in _TIME_FUNCTIONS and name not in _PASSTHROUGH_FUNCTIONS:
@@ -372,6 +381,52 @@ class SuiteQLTranslator:
             ctx.temporal_nodes.add(id(shifted))
             return shifted
         return None
+
+    def _rewrite_display_fields(self, select: exp.Select, ctx: _Context) -> None:
+        """``BUILTIN.DF(column)``: the name NetSuite shows for the value. A country code's country, a
+        status's ``LEAD-Unqualified``, a list value's name, an entity reference's ``entityid`` (a subquery
+        by id); any other field's own value. One plain column only; not a datetime."""
+        for node in list(select.find_all(exp.Dot)):
+            call = node.expression
+            args = call.expressions
+            if len(args) != 1 or not isinstance(args[0], exp.Column) or isinstance(args[0].this, exp.Star):
+                raise unsupported("BUILTIN.DF of anything but one column")
+            column = args[0]
+            spec = self._resolve(column, ctx)
+            if spec is None or spec.temporal:
+                raise unsupported(f"BUILTIN.DF of '{column.sql(dialect='oracle')}'")
+            node.replace(self._display_field(column, spec, ctx))
+
+    def _display_field(self, column: exp.Column, spec: FieldSpec, ctx: _Context) -> exp.Expression:
+        names: dict[Any, str] | None = None
+        if spec.display == "country":
+            names = dict(COUNTRIES)
+        elif spec.type == "list":
+            names = dict(LISTS[spec.ref or spec.name])
+        elif spec.type == "ref" and spec.ref == CUSTOMER_STATUS:
+            names = dict(STATUS_NAMES)
+        if names is not None:  # a fixed mapping: CASE, unknown values shown as they are
+            literal = exp.Literal.string if spec.type == "text" else exp.Literal.number
+            result: exp.Expression = exp.Case(
+                this=column.copy(),
+                ifs=[exp.If(this=literal(key), true=exp.Literal.string(name)) for key, name in names.items()],
+                default=exp.Cast(this=column.copy(), to=exp.DataType.build("TEXT")),
+            )
+        elif spec.type == "ref" and spec.ref in self.schema.tables:
+            ctx.display_fields += 1
+            alias = f"_df{ctx.display_fields}"
+            lookup = (
+                exp.select(exp.column("entityid", table=alias))
+                .from_(exp.to_table(spec.ref).as_(alias))
+                .where(exp.EQ(this=exp.column("id", table=alias), expression=column.copy()))
+            )
+            result = exp.Subquery(this=lookup)
+        else:  # the value itself (kept apart from a plain column, so an unaliased DF is still exprN)
+            result = exp.Paren(this=column.copy())
+            if spec.type != "text":
+                return result
+        ctx.textual.add(id(result))
+        return result
 
     def _rewrite_parse_time(self, node: exp.Anonymous, ctx: _Context) -> exp.Expression:
         args = node.expressions
@@ -580,6 +635,16 @@ def _parameterise(query: str) -> tuple[str | None, dict[str, str]]:
     if _SENTINEL.search(query):
         return None, {}
     return "".join(out), values
+
+
+def _is_display_field(node: exp.Dot) -> bool:
+    """``BUILTIN.DF(...)``, NetSuite's display-value function."""
+    return (
+        isinstance(node.this, exp.Identifier | exp.Column)
+        and node.this.name.upper() == "BUILTIN"
+        and isinstance(node.expression, exp.Anonymous)
+        and node.expression.name.upper() == "DF"
+    )
 
 
 def _rownum_bound(node: exp.Expression) -> int | None:

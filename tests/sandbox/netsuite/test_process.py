@@ -291,3 +291,24 @@ def test_scheduled_drop_closes_the_socket_without_a_byte(base_url: str) -> None:
     stats = sandbox_stats(base_url)
     assert stats["faults"] == {"dropped": 1, "503": 1}
     assert stats["requests"]["GET /services/rest/record/v1/contact"] == {"dropped": 1}
+
+
+def test_create_a_lead_over_http(base_url: str) -> None:
+    """A create signed as the hook signs it (the JSON body is not part of the signature), then read back."""
+    body = {
+        "isPerson": True,
+        "firstName": "Http",
+        "lastName": "Lead",
+        "email": "http.lead@example.org",
+        "entityStatus": {"id": "6"},
+    }
+    response = requests.post(f"{base_url}{RECORD}/customer", json=body, auth=tba_auth(), timeout=30)
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    location = response.headers["Location"]
+    assert location.startswith(f"{base_url}{RECORD}/customer/")
+    record = requests.get(location, auth=tba_auth(), timeout=30).json()
+    assert (record["firstName"], record["entityStatus"]["refName"]) == ("Http", "LEAD-Unqualified")
+    found = requests.get(f"{base_url}/_sandbox/customers", params={"email": body["email"]}, timeout=10).json()
+    assert [str(row["id"]) for row in found] == [record["id"]]
+    assert requests.get(f"{base_url}/_sandbox/stats", timeout=10).json()["creates"] == 1

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from sandbox.netsuite.schema import CUSTOMER_STATUSES
 from sandbox.netsuite.seed import RATES, generate
 from sandbox.netsuite.timefmt import AccountClock
 
@@ -105,3 +106,89 @@ def test_statuses_left_every_other_seeded_value_as_it_was() -> None:
     assert hashlib.sha256(text.encode()).hexdigest() == (
         "750fb81a2c0abc58765c2fbd8653c67060890bf36527ca1e443b4e1546eda55e"
     )
+
+
+OLD_CONTACT_COLUMNS = {
+    "id", "entityid", "firstname", "middlename", "lastname", "email", "phone", "mobilephone", "officephone",
+    "homephone", "title", "company", "isinactive", "globalsubscriptionstatus", "datecreated",
+    "lastmodifieddate", "custentity_acton_score",
+}  # fmt: skip
+OLD_CUSTOMER_COLUMNS = {
+    "id", "entityid", "companyname", "searchstage", "entitystatus", "email", "phone", "isinactive",
+    "datecreated", "lastmodifieddate", "custentity_acton_lead_score", "globalsubscriptionstatus",
+}  # fmt: skip
+
+
+def test_people_and_addresses_left_the_old_columns_alone() -> None:
+    """Addresses, reps and individuals sit beside the old columns, which keep their fingerprint (above)."""
+    data = generate(500, seed=1)
+    assert set(data.contacts) == OLD_CONTACT_COLUMNS
+    assert set(data.customers) == OLD_CUSTOMER_COLUMNS
+    assert len(data.customers["id"]) == 50
+    assert set(data.customer_links) == {"salesrep", "defaultbillingaddress", "defaultshippingaddress"}
+    assert all(len(values) == 50 for values in data.customer_links.values())
+    assert len(data.individuals["id"]) == 10  # 2% of the contacts, as extra customer rows
+
+
+def test_people_and_addresses_are_deterministic() -> None:
+    first, again, other = generate(800, seed=4), generate(800, seed=4), generate(800, seed=5)
+    for part in ("customer_links", "individuals", "tables"):
+        assert getattr(first, part) == getattr(again, part), part
+    assert first.tables["contactaddressbookentityaddress"] != other.tables["contactaddressbookentityaddress"]
+    assert first.individuals["email"] != other.individuals["email"]
+
+
+def test_address_and_rep_rates(data) -> None:
+    contacts, customers = data.contacts, data.customers
+    book = data.tables["contactaddressbook"]
+    billing = {e for e, flag in zip(book["entity"], book["defaultbilling"], strict=True) if flag == "T"}
+    assert len(billing) / len(contacts["id"]) == pytest.approx(RATES["contact_address"], abs=0.02)
+    assert billing <= set(contacts["id"])
+    owners = [e for e, flag in zip(book["entity"], book["defaultbilling"], strict=True) if flag == "T"]
+    assert len(owners) == len(set(owners))  # one default billing line each
+    addresses = data.tables["contactaddressbookentityaddress"]
+    assert sorted(book["addressbookaddress"]) == sorted(addresses["nkey"])
+    assert share(addresses["country"], lambda v: v == "US") == pytest.approx(0.75, abs=0.03)
+    assert share(addresses["addr2"], lambda v: v is not None) == pytest.approx(0.25, abs=0.03)
+    assert share(addresses["zip"], lambda v: v is None) > 0.005  # messy: some zips missing
+    all_nkeys = addresses["nkey"] + data.tables["customeraddressbookentityaddress"]["nkey"]
+    assert len(all_nkeys) == len(set(all_nkeys))  # one key space for both address tables
+    links = data.customer_links
+    assert share(links["defaultbillingaddress"], lambda v: v is not None) == pytest.approx(
+        RATES["customer_address"], abs=0.03
+    )
+    assert share(links["salesrep"], lambda v: v is not None) == pytest.approx(
+        RATES["customer_salesrep"], abs=0.03
+    )
+    employees = data.tables["employee"]
+    reps = {i for i, rep in zip(employees["id"], employees["issalesrep"], strict=True) if rep == "T"}
+    assert set(links["salesrep"]) - {None} <= reps
+    assert max(employees["id"]) < min(contacts["id"] + customers["id"])  # ids below the seeded entities
+
+
+def test_individuals(data) -> None:
+    people, customers, contacts = data.individuals, data.customers, data.contacts
+    assert len(people["id"]) == 400  # 2% of 20,000
+    assert min(people["id"]) > max(contacts["id"] + customers["id"])
+    assert people["id"] == sorted(people["id"])
+    assert set(people["isperson"]) == {"T"}
+    assert "companyname" not in people
+    stages = people["searchstage"]
+    assert share(stages, lambda v: v == "Lead") == pytest.approx(RATES["individual_lead"], abs=0.06)
+    assert set(stages) == {"Lead", "Prospect", "Customer"}
+    for stage, status in zip(stages, people["entitystatus"], strict=True):
+        assert CUSTOMER_STATUSES[status].stage.title() == stage
+        assert not CUSTOMER_STATUSES[status].isinactive
+    shared = set(people["email"]) & set(contacts["email"])
+    assert shared  # some leads are people the account already has as contacts
+    assert all(f and la for f, la in zip(people["firstname"], people["lastname"], strict=True))
+
+
+def test_tiny_and_empty_seeds() -> None:
+    empty = generate(0, seed=1)
+    assert empty.contacts["id"] == []
+    assert empty.individuals["id"] == []
+    assert empty.tables["contactaddressbook"]["id"] == []
+    assert len(empty.tables["employee"]["id"]) == 5  # reps exist before any customer does
+    tiny = generate(3, seed=1)
+    assert len(tiny.contacts["id"]) == 3
