@@ -55,12 +55,26 @@ def test_unknown_key_names_key_and_suggests(raw) -> None:
 
 def test_unknown_stage_and_column(raw) -> None:
     raw["forward"]["routing"]["by_stage"]["LEED"] = "Leeds"
-    raw["forward"]["mapping"]["Fax"] = "fax"
+    raw["forward"]["mapping"]["Fax"] = "Fax Number!"
     message = _error(raw)
     assert "forward.routing.by_stage.LEED: this key is not allowed" in message
     assert "forward.mapping.Fax.column" in message
-    assert "'fax'" in message
+    assert "'Fax Number!'" in message
     assert "2 problem(s)" in message
+
+
+def test_any_column_name_may_be_mapped_and_the_extra_ones_are_listed(raw) -> None:
+    """Whether the query returns it is checked against the query, before extraction (not here)."""
+    raw["forward"]["mapping"]["Industry"] = "custentity_industry"
+    raw["forward"]["mapping"]["Sector"] = {"column": "custentity_industry", "max_length": 40}
+    config = parse_config(raw)
+    assert config.forward.extra_columns == ["custentity_industry"]
+    assert (
+        parse_config(
+            {**raw, "forward": {**raw["forward"], "mapping": {"E-mail Address": "email"}}}
+        ).forward.extra_columns
+        == []
+    )
 
 
 def test_email_heading_must_be_mapped_to_email(raw) -> None:

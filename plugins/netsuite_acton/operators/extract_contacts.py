@@ -44,6 +44,7 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.operators.staging import ChunkWriter
         from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
+        from netsuite_acton.sources.suiteql_templates import check_output_columns
         from netsuite_acton.sync.report import RunReport
 
         cfg = self.sync_config.forward
@@ -53,7 +54,11 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
         staging.reset_step(EXTRACTED)
         staging.reset_step(DELETED)
         writer = ChunkWriter(staging, EXTRACTED, cfg.chunk_rows)
-        contacts = NetSuiteContacts(netsuite_conn_id=self.netsuite_conn_id)
+        # a mapped column the query does not return fails here, naming it, before any data moves
+        check_output_columns(
+            {heading: spec.column for heading, spec in cfg.mapping.items()}, ("contacts", "contacts_by_id")
+        )
+        contacts = NetSuiteContacts(netsuite_conn_id=self.netsuite_conn_id, extra_columns=cfg.extra_columns)
         seen_ids: set[str] = set()
         seen_emails: set[str] = set()
         for frame in contacts.extract(modified_since=modified_since, chunk_rows=cfg.chunk_rows):

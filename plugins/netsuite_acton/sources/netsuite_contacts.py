@@ -55,8 +55,11 @@ def _stages(values: list[Any]) -> pd.Series:
     return pd.Series([stage_of[v] for v in values], dtype=object)
 
 
-def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataFrame:
-    """Build the typed frame: ids as str, stage normalised, isinactive bool, datetimes in UTC.
+def contacts_frame(
+    items: Sequence[Mapping[str, Any]], tz: ZoneInfo, extra_columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Build the typed frame: ids as str, stage normalised, isinactive bool, datetimes in UTC; then the
+    ``extra_columns`` the mapping names beyond the contract (custom fields), as text (missing: None).
 
     Runs for every row extracted, so each column is one list comprehension plus vectorised pandas.
     """
@@ -75,7 +78,9 @@ def contacts_frame(items: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> pd.DataF
     stamps = account_local_to_utc([v for name in DATETIME_COLUMNS for v in column(name)], tz).array
     for index, name in enumerate(DATETIME_COLUMNS):
         data[name] = pd.Series(stamps[index * len(items) : (index + 1) * len(items)])
-    return pd.DataFrame(data, columns=list(CONTACT_COLUMNS))
+    for name in extra_columns:
+        data[name] = _strings(column(name))
+    return pd.DataFrame(data, columns=[*CONTACT_COLUMNS, *extra_columns])
 
 
 class NetSuiteContacts:
@@ -84,6 +89,7 @@ class NetSuiteContacts:
     :param hook: the NetSuite hook to read through (default: one on ``netsuite_conn_id``).
     :param suiteql_dir: folder of the ``contacts`` and ``contacts_bounds`` templates (default
         ``include/suiteql``, or ``$NETSUITE_ACTON_SUITEQL_DIR``).
+    :param extra_columns: columns beyond the contract to keep (the mapping's custom fields), as text.
     """
 
     def __init__(
@@ -92,9 +98,11 @@ class NetSuiteContacts:
         *,
         netsuite_conn_id: str = "netsuite_default",
         suiteql_dir: str | Path | None = None,
+        extra_columns: Sequence[str] = (),
     ) -> None:
         self.hook = hook or NetSuiteHook(netsuite_conn_id=netsuite_conn_id)
         self.suiteql_dir = suiteql_dir
+        self.extra_columns = tuple(extra_columns)
 
     @property
     def calls_made(self) -> int:
@@ -181,7 +189,7 @@ class NetSuiteContacts:
 
     def _frame(self, items: list[dict[str, Any]], modified_since: datetime | None) -> Iterator[pd.DataFrame]:
         """Typed frame of one chunk, minus rows the DST margin let in (contact and company both older)."""
-        frame = contacts_frame(items, self.hook.settings.timezone)
+        frame = contacts_frame(items, self.hook.settings.timezone, self.extra_columns)
         if modified_since is not None:
             # NetSuite shows whole seconds (12:00:00.7 reads 12:00:00): compare to the second.
             threshold = pd.Timestamp(modified_since).floor("s")

@@ -185,7 +185,7 @@ def clean_contacts(frame: pd.DataFrame, config: ForwardConfig) -> CleanResult:
     cleaned = kept.copy()
     cleaned["email"] = emails.loc[kept.index]
     cleaned["id"] = as_text(cleaned["id"]).str.strip()
-    for column in TEXT_COLUMNS:
+    for column in (*TEXT_COLUMNS, *config.extra_columns):
         if column in cleaned and column != "email" and column not in PHONE_COLUMNS:
             cleaned[column] = tidy_text(cleaned[column])
     unparsed_counter = _UNPARSED_COUNTER[config.invalid_phones]

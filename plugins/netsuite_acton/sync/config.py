@@ -26,9 +26,12 @@ from pydantic import (
 )
 
 from netsuite_acton.errors import PermanentSyncError
-from netsuite_acton.sync.contract import LIST_NAME, MAPPABLE_COLUMNS, NETSUITE_ID, REASONS, ROW_HASH, Stage
+from netsuite_acton.sync.contract import CONTACT_COLUMNS, LIST_NAME, NETSUITE_ID, REASONS, ROW_HASH, Stage
 
-ContactColumn = Literal[MAPPABLE_COLUMNS]  # type: ignore[valid-type]
+#: A column of the forward SuiteQL's output: a standard one (``MAPPABLE_COLUMNS``) or any other the query
+#: selects, custom fields (``custentity_*``) included. Whether the query returns it is checked against the
+#: query itself before extraction (``sources.suiteql_templates.check_output_columns``).
+ContactColumn = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
 Heading = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ListName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 #: NetSuite entity custom fields always carry the ``custentity`` prefix.
@@ -158,6 +161,12 @@ class ForwardConfig(_Strict):
         """Every list the forward sync writes, in routing order."""
         names = list(self.routing.by_stage.values())
         return [*names, self.routing.unaffiliated] if self.routing.unaffiliated else names
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Mapped columns beyond the standard contract (custom fields, extra joins), in mapping order."""
+        columns = [spec.column for spec in self.mapping.values()]
+        return [c for c in dict.fromkeys(columns) if c not in CONTACT_COLUMNS]
 
     def max_length(self, heading: str) -> int:
         """The heading's own cap, or the global one."""
