@@ -102,6 +102,11 @@ def show_lists(acton: str) -> dict[str, list[dict[str, Any]]]:
                 f"       {mask(row['E-mail Address']):32} {row['First Name'] or '-':12} "
                 f"{row['Company'] or '-':28.28} {phone}"
             )
+            place = ", ".join(v for v in (row.get("Business City"), row.get("Business Country")) if v)
+            print(
+                f"       {'':32} address: {place or '-'}; sales rep: {row.get('Sales Rep') or '-'}; "
+                f"status: {row.get('NetSuite Status') or '-'}"
+            )
     return records
 
 

@@ -16,6 +16,7 @@ import requests
 import yaml
 
 from netsuite_acton.dag_settings import config_path
+from sandbox.netsuite.schema import COUNTRIES
 from tests.e2e.conftest import ROOT, SyncEnv
 
 FORWARD = "netsuite_contacts_to_acton"
@@ -101,3 +102,36 @@ def test_a_misspelt_column_fails_before_any_data_moves(
     assert "forward.mapping.'Industry': column 'custentity_industy' is not returned by" in out.out + out.err
     assert sync_env.netsuite_stats()["total_requests"] == before, "NetSuite was queried"
     assert requests.get(f"{sync_env.acton}/_sandbox/lists", timeout=30).json() == []
+
+
+def test_the_default_mapping_carries_address_sales_rep_and_status(sync_env: SyncEnv) -> None:
+    """Missing joins (no address, no company, no rep) give empty cells, never a dropped row."""
+    state, report = sync_env.run(FORWARD)
+    assert state == "success", report
+    records = [rec for recs in sync_env.all_acton_records().values() for rec in recs]
+    assert len(records) == sum(report["to_load"].values())
+    employees = {
+        e["id"]: e for e in requests.get(f"{sync_env.netsuite}/_sandbox/employees", timeout=30).json()
+    }
+    seen = {"address": 0, "no address": 0, "rep": 0, "no rep": 0}
+    for rec in records[:: max(1, len(records) // 60)]:
+        contact = sync_env.netsuite_contact(rec["NetSuite Contact ID"])
+        address = contact.get("address") or {}
+        assert rec["Business Street"] == (address.get("addr1") or "").strip()
+        assert rec["Business City"] == (address.get("city") or "").strip()
+        assert rec["Business Postal Code"] == (address.get("zip") or "").strip()
+        assert rec["Business Country"] == COUNTRIES.get(address.get("country"), "")  # the name
+        seen["address" if address else "no address"] += 1
+        company = contact.get("company")
+        customer = (
+            requests.get(f"{sync_env.netsuite}/_sandbox/customers/{company}", timeout=30).json()
+            if company
+            else {}
+        )
+        rep = employees.get(customer.get("salesrep"))
+        expected = f"{rep['firstname']} {rep['lastname']}" if rep else ""
+        assert rec["Sales Rep"] == expected
+        assert rec["Sales Rep Email"] == (rep["email"] if rep else "")
+        assert bool(rec["NetSuite Status"]) == bool(customer)
+        seen["rep" if rep else "no rep"] += 1
+    assert min(seen.values()) > 0, seen  # the sample covers both sides of each join

@@ -28,10 +28,20 @@ CONTACT_COLUMNS: Final[tuple[str, ...]] = (
     "lastmodifieddate",
     "companymodified",
     "globalsubscriptionstatus",
+    "addr1",
+    "addr2",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "salesrep_name",
+    "salesrep_email",
+    "customer_status",
 )
 
-#: Columns a field mapping may use (everything but the flags and dates).
-MAPPABLE_COLUMNS: Final[tuple[str, ...]] = CONTACT_COLUMNS[:13]
+#: The standard columns a field mapping may use (everything but the flags and dates); any other column
+#: the contacts query selects may be mapped too (see ``ForwardConfig.extra_columns``).
+MAPPABLE_COLUMNS: Final[tuple[str, ...]] = (*CONTACT_COLUMNS[:13], *CONTACT_COLUMNS[18:])
 
 #: NetSuite ``globalsubscriptionstatus`` values that mean "no marketing email": 2 Soft Opt-Out, 4 Confirmed
 #: Opt-Out (1 and 3 are opt-ins). An address held by such a record is never put in, and leaves, every list.
