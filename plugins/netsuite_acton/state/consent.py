@@ -49,8 +49,10 @@ class ConsentMemory:
         found: set[str] = set()
         with self.engine.connect() as conn:
             for chunk in chunks(sorted(set(emails))):
-                query = sa.select(table.c.email.distinct()).where(
-                    table.c.kind.in_(OPT_OUT_KINDS), table.c.email.in_(list(chunk))
+                query = (
+                    sa.select(table.c.email)
+                    .distinct()
+                    .where(table.c.kind.in_(OPT_OUT_KINDS), table.c.email.in_(list(chunk)))
                 )
                 found.update(conn.execute(query).scalars())
         return found
