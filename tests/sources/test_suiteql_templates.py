@@ -52,10 +52,18 @@ def test_a_mapped_column_missing_from_a_template_is_named_with_its_heading(folde
     message = str(caught.value)
     assert "forward.mapping.'Industry': column 'custentity_industry'" in message
     assert "include/suiteql/contacts_by_id.sql" in message  # only the template that lacks it
-    assert "include/suiteql/contacts.sql " not in message
+    assert "is not returned by include/suiteql/contacts.sql " not in message
+    assert "must return the same columns; only one of them returns ['custentity_industry']" in message
     by_id = folder / "contacts_by_id.sql"
     by_id.write_text(by_id.read_text().replace("c.title,", "c.title, c.custentity_industry,"))
     check_output_columns(mapped, TEMPLATES, folder)  # both have it now
+
+
+def test_templates_that_drift_apart_are_refused_even_for_unmapped_columns(folder: Path) -> None:
+    contacts = folder / "contacts.sql"
+    contacts.write_text(contacts.read_text().replace("c.title,", "c.title, c.custentity_unused,"))
+    with pytest.raises(TemplateColumnsError, match=r"only one of them returns \['custentity_unused'\]"):
+        check_output_columns({"E-mail Address": "email"}, TEMPLATES, folder)
 
 
 def test_a_template_that_does_not_parse_is_a_clear_error(folder: Path) -> None:

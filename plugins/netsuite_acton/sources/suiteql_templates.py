@@ -51,11 +51,21 @@ def check_output_columns(
 ) -> None:
     """Fail, naming each heading and column, when a mapped column is missing from a template's output.
 
-    ``mapped`` is heading -> column (``forward.mapping``); ``stage`` comes from ``searchstage``.
+    ``mapped`` is heading -> column (``forward.mapping``); ``stage`` comes from ``searchstage``. The
+    templates must also return the same columns (one re-reads what the other reads).
     """
     problems = []
+    outputs = {name: output_columns(name, directory) for name in templates}
+    first = templates[0]
+    for name in templates[1:]:
+        if set(outputs[name]) != set(outputs[first]):
+            only = sorted(set(outputs[first]) ^ set(outputs[name]))
+            problems.append(
+                f"include/suiteql/{first}.sql and {name}.sql must return the same columns; "
+                f"only one of them returns {only}"
+            )
     for name in templates:
-        available = set(output_columns(name, directory)) | {"stage"}
+        available = set(outputs[name]) | {"stage"}
         for heading, column in mapped.items():
             if column not in available:
                 problems.append(
