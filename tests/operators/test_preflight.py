@@ -24,9 +24,7 @@ class FakeNetSuiteHook:
     def __init__(self, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
         pass
 
-    def preflight(
-        self, contact_fields, customer_fields, write_check=True, record_names=None
-    ) -> PreflightReport:
+    def preflight(self, contact_fields, customer_fields, write_check=True) -> PreflightReport:
         FakeNetSuiteHook.calls.append(
             {"contact": list(contact_fields), "customer": list(customer_fields), "write_check": write_check}
         )

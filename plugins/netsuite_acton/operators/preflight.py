@@ -47,7 +47,6 @@ class NetSuitePreflightOperator(NetSuiteStepOperator):
             contact_fields=contact_fields,
             customer_fields=customer_fields,
             write_check=write_check,
-            record_names=RECORD_NAMES,
         )
         report.raise_for_problems()
         if write_check:
@@ -78,7 +77,3 @@ class ConsentPreflightOperator(NetSuitePreflightOperator):
         bounce = self.sync_config.reverse.hard_bounce_field
         names = [STATUS_FIELD, *([bounce] if bounce else [])]
         return names, list(names)
-
-
-#: SuiteQL column -> record-API field name, where they differ (custom fields share one name).
-RECORD_NAMES = {"globalsubscriptionstatus": "globalSubscriptionStatus"}

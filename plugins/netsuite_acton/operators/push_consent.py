@@ -68,20 +68,13 @@ class PushNetSuiteConsentOperator(NetSuiteStepOperator):
     ui_color = "#fde8e8"
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from netsuite_acton.sync.report import RunReport
+        from netsuite_acton.sync.report import RunReport, write_targets
 
         staging = self.staging(context)
         staging.reset_step(CONSENT_RESULTS)
         planned = staging.read_step(TO_NETSUITE_CONSENT)
         if bool(param(context, "dry_run", False)):
-            would = (
-                {
-                    f"would_write:{rt}.{f}": int(n)
-                    for (rt, f), n in planned.groupby(["record_type", "field_id"]).size().items()
-                }
-                if len(planned)
-                else {}
-            )
+            would = write_targets(planned, prefix="would_write:")
             self.log.info("Dry run: would write %s", would)
             report = RunReport(direction="consent", dry_run=True, counters=would)
             return {"report": report.to_dict(), "attempted": 0, "failed": 0}

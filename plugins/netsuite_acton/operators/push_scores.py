@@ -26,14 +26,13 @@ class PushScoresOperator(NetSuiteStepOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
 
-        from netsuite_acton.sync.report import RunReport
+        from netsuite_acton.sync.report import RunReport, write_targets
 
         staging = self.staging(context)
         staging.reset_step(RESULTS)
         to_push = next(staging.iter_chunks(TO_PUSH))
         if bool(param(context, "dry_run", False)):
-            per_target = to_push.groupby(["record_type", "field_id"]).size()
-            would = {f"would_write:{rt}.{f}": int(n) for (rt, f), n in per_target.items()}
+            would = write_targets(to_push, prefix="would_write:")
             self.log.info("Dry run: would write %s", would)
             report = RunReport(direction="reverse", dry_run=True, counters=would)
             return {"report": report.to_dict(), "attempted": 0, "failed": 0}

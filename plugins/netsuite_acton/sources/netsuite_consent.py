@@ -28,13 +28,16 @@ from netsuite_acton.hooks.netsuite.suiteql import (
     watermark_literal,
 )
 from netsuite_acton.sources.suiteql_templates import load_template
-from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD
+from netsuite_acton.sync.contract import (
+    COMPANY_RECORD,
+    CONTACT_RECORD,
+    OPT_OUT_STATUSES,
+    SOFT_OPT_OUT,
+    SUBSCRIPTION_STATUSES,
+)
 
 #: Record types that carry a subscription status, in the order they are read.
 CONSENT_RECORDS: Final = (CONTACT_RECORD, COMPANY_RECORD)
-SOFT_OPT_OUT: Final = "2"
-OPTED_OUT: Final = frozenset({"2", "4"})  # Soft and Confirmed Opt-Out
-ALL_STATUSES: Final = frozenset({"1", "2", "3", "4"})
 #: Addresses per lookup query (the IN list stays far below SuiteQL's statement size).
 LOOKUP_BATCH: Final = 200
 OPTED_OUT_COLUMNS: Final = ("record_type", "id", "email", "status", "lastmodifieddate")
@@ -59,7 +62,7 @@ class NetSuiteConsent:
         tz = self.hook.settings.timezone
         template = load_template("opted_out_records", self.suiteql_dir)
         since = watermark_literal(modified_since, tz)
-        statuses = sql_string_list(sorted(ALL_STATUSES if any_status else OPTED_OUT))
+        statuses = sql_string_list(sorted(SUBSCRIPTION_STATUSES if any_status else OPT_OUT_STATUSES))
         for record_type in CONSENT_RECORDS:
             after = 0
             while True:

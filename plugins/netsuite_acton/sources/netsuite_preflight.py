@@ -68,13 +68,16 @@ class PreflightReport:
             )
 
 
+#: SuiteQL column -> record-API field name, for the standard fields a DAG writes where the two differ.
+RECORD_NAMES: Mapping[str, str] = {"globalsubscriptionstatus": "globalSubscriptionStatus"}
+
+
 def run_preflight(
     hook: NetSuiteHook,
     contact_fields: Sequence[str] = ("custentity_acton_score",),
     customer_fields: Sequence[str] = (),
     write_check: bool = True,
     suiteql_dir: str | Path | None = None,
-    record_names: Mapping[str, str] | None = None,
 ) -> PreflightReport:
     """Check, before a sync, what its privileges imply: SuiteQL on contact and customer, the contacts
     template's columns, and that each custom field exists and can be written (a no-op PATCH of one
@@ -82,10 +85,10 @@ def run_preflight(
 
     The write check bumps that record's ``lastmodifieddate`` (NetSuite saves it), so callers that run
     often can skip it once it has passed (``write_check=False``): existence is still checked.
-    ``record_names`` maps a SuiteQL column to its record-API name where they differ
-    (``globalsubscriptionstatus`` → ``globalSubscriptionStatus``); custom fields share one name.
+    Standard fields are written under their record-API names (:data:`RECORD_NAMES`); custom fields share
+    one name in SuiteQL and the record API.
     """
-    report = Preflight(hook, write_check=write_check, suiteql_dir=suiteql_dir, record_names=record_names).run(
+    report = Preflight(hook, write_check=write_check, suiteql_dir=suiteql_dir).run(
         contact_fields, customer_fields
     )
     log.info("%s", report.summary())
@@ -96,14 +99,9 @@ class Preflight:
     """The checks, run against one hook; :meth:`run` returns the report."""
 
     def __init__(
-        self,
-        hook: NetSuiteHook,
-        write_check: bool = True,
-        suiteql_dir: str | Path | None = None,
-        record_names: Mapping[str, str] | None = None,
+        self, hook: NetSuiteHook, write_check: bool = True, suiteql_dir: str | Path | None = None
     ) -> None:
         self.hook = hook
-        self.record_names = dict(record_names or {})
         self.write_check = write_check
         self.suiteql_dir = suiteql_dir
         self.report = PreflightReport(hook.settings.account_id)
@@ -193,7 +191,7 @@ class Preflight:
 
     def _field_not_writable(self, table: str, record_id: str, column: str) -> str | None:
         """PATCH the field with its current value: a write that changes nothing but proves the privilege."""
-        name = self.record_names.get(column, column)
+        name = RECORD_NAMES.get(column, column)
         try:
             current = self.hook.get_record(table, record_id).get(name)
         except NetSuiteError as exc:

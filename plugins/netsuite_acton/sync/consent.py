@@ -16,6 +16,7 @@ from typing import Final
 import pandas as pd
 
 from netsuite_acton.sync.cleaning import canonical_email, validate_emails
+from netsuite_acton.sync.contract import OPT_OUT_STATUSES, SUBSCRIPTION_STATUSES
 
 #: Act-On's account lists the sync reads; ``kind`` values in every frame below.
 OPTOUT: Final = "optout"
@@ -25,14 +26,8 @@ ACTON_KINDS: Final = (OPTOUT, SPAM_COMPLAINT, HARD_BOUNCE)
 #: ``kind`` of an opt-out that started in NetSuite (its origin names the records).
 NETSUITE_OPTOUT: Final = "netsuite"
 STATUS_FIELD: Final = "globalsubscriptionstatus"
-SOFT_OPT_OUT: Final = "2"
-OPTED_OUT_STATUSES: Final = frozenset({"2", "4"})
-STATUS_NAMES: Final = {
-    "1": "Soft Opt-In",
-    "2": "Soft Opt-Out",
-    "3": "Confirmed Opt-In",
-    "4": "Confirmed Opt-Out",
-}
+OPTED_OUT_STATUSES: Final = OPT_OUT_STATUSES
+STATUS_NAMES: Final = SUBSCRIPTION_STATUSES
 
 ENTRY_COLUMNS: Final = ("kind", "email", "recorded_at", "origin")
 UPDATE_COLUMNS: Final = (

@@ -46,6 +46,14 @@ MAPPABLE_COLUMNS: Final[tuple[str, ...]] = (*CONTACT_COLUMNS[:13], *CONTACT_COLU
 #: NetSuite ``globalsubscriptionstatus`` values that mean "no marketing email": 2 Soft Opt-Out, 4 Confirmed
 #: Opt-Out (1 and 3 are opt-ins). An address held by such a record is never put in, and leaves, every list.
 OPT_OUT_STATUSES: Final[frozenset[str]] = frozenset({"2", "4"})
+#: Every ``globalsubscriptionstatus`` and its name; the only one the sync ever writes is Soft Opt-Out.
+SUBSCRIPTION_STATUSES: Final[dict[str, str]] = {
+    "1": "Soft Opt-In",
+    "2": "Soft Opt-Out",
+    "3": "Confirmed Opt-In",
+    "4": "Confirmed Opt-Out",
+}
+SOFT_OPT_OUT: Final = "2"
 
 #: Company stages NetSuite knows (``customerstatus.stage``); a null stage means "unaffiliated".
 Stage = Literal["CUSTOMER", "PROSPECT", "LEAD"]

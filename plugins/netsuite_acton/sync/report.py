@@ -113,10 +113,9 @@ class RunReport:
         """
         ok = results["ok"].astype(bool)
         codes = results.loc[~ok, "error_code"].fillna("UNKNOWN").value_counts().to_dict()
-        written = results.loc[ok].groupby(["record_type", "field_id"]).size()
         return cls(
             direction=direction,
-            loaded_updated={f"{prefix}{rt}.{f}": int(n) for (rt, f), n in written.items()},
+            loaded_updated=write_targets(results.loc[ok], prefix),
             rejected={str(k): int(v) for k, v in codes.items()},
             calls={"netsuite": calls},
         )
@@ -151,6 +150,15 @@ class RunReport:
         if self.counters:
             lines.append(f"other{_pairs(self.counters, ': ')}")
         return lines
+
+
+def write_targets(writes: Any, prefix: str = "") -> dict[str, int]:
+    """Record writes (a frame with ``record_type, field_id``) counted as ``<prefix><record_type>.<field>``:
+    the key of what was, or in a dry run would be, written."""
+    if not len(writes):
+        return {}
+    per_target = writes.groupby(["record_type", "field_id"]).size()
+    return {f"{prefix}{rt}.{f}": int(n) for (rt, f), n in per_target.items()}
 
 
 def _pairs(counts: Mapping[str, int], lead: str) -> str:
