@@ -114,16 +114,16 @@ def _acton_changes(pushed: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _netsuite_changes(results: pd.DataFrame) -> list[dict[str, Any]]:
-    from netsuite_acton.sync.consent import STATUS_FIELD, STATUS_NAMES
+    from netsuite_acton.sync.consent import STATUS_FIELD
+    from netsuite_acton.sync.contract import SUBSCRIPTION_STATUSES
 
     if results.empty:
         return []
     changes = []
     for row in results.loc[results["ok"].astype(bool)].to_dict("records"):
         if row["field_id"] == STATUS_FIELD:
-            change = (
-                f"{STATUS_FIELD}: {STATUS_NAMES.get(str(row['old_value']), row['old_value'])} -> Soft Opt-Out"
-            )
+            old = SUBSCRIPTION_STATUSES.get(str(row["old_value"]), row["old_value"])
+            change = f"{STATUS_FIELD}: {old} -> Soft Opt-Out"
         else:
             change = f"{row['field_id']}: -> true (hard bounce)"
         changes.append(

@@ -26,8 +26,6 @@ ACTON_KINDS: Final = (OPTOUT, SPAM_COMPLAINT, HARD_BOUNCE)
 #: ``kind`` of an opt-out that started in NetSuite (its origin names the records).
 NETSUITE_OPTOUT: Final = "netsuite"
 STATUS_FIELD: Final = "globalsubscriptionstatus"
-OPTED_OUT_STATUSES: Final = OPT_OUT_STATUSES
-STATUS_NAMES: Final = SUBSCRIPTION_STATUSES
 
 ENTRY_COLUMNS: Final = ("kind", "email", "recorded_at", "origin")
 UPDATE_COLUMNS: Final = (
@@ -89,7 +87,7 @@ def netsuite_optouts(records: pd.DataFrame) -> NetSuiteOptOuts:
     reject it, and it cannot be looked up anywhere.
     """
     if not records.empty:
-        records = records.loc[records["status"].astype(str).isin(OPTED_OUT_STATUSES)]
+        records = records.loc[records["status"].astype(str).isin(OPT_OUT_STATUSES)]
     if records.empty:
         return NetSuiteOptOuts(pd.DataFrame(columns=list(ENTRY_COLUMNS)), _empty_quarantine())
     emails, reasons = validate_emails(records["email"])
@@ -123,7 +121,7 @@ def opted_in_addresses(records: pd.DataFrame) -> set[str]:
     """Addresses of records at Soft or Confirmed Opt-In (1, 3): checked against known opt-outs."""
     if records.empty:
         return set()
-    opted_in = records.loc[~records["status"].astype(str).isin(OPTED_OUT_STATUSES), "email"]
+    opted_in = records.loc[~records["status"].astype(str).isin(OPT_OUT_STATUSES), "email"]
     return set(canonical_email(opted_in).dropna())
 
 
@@ -150,7 +148,7 @@ def netsuite_updates(
     if not opt_outs.empty and not keyed.empty:
         first = first_entries(opt_outs).sort_values("recorded_at").drop_duplicates("email", keep="first")
         joined = keyed.merge(first, left_on="key", right_on="email", suffixes=("", "_entry"))
-        todo = joined.loc[~joined["status"].isin(OPTED_OUT_STATUSES)]
+        todo = joined.loc[~joined["status"].isin(OPT_OUT_STATUSES)]
         parts.append(_updates(todo, STATUS_FIELD, todo["status"]))
     if hard_bounce_field and not hard_bounces.empty and not keyed.empty:
         first = first_entries(hard_bounces)
@@ -184,7 +182,7 @@ def _updates(joined: pd.DataFrame, field_id: str, old: pd.Series) -> pd.DataFram
 
 
 def _status_name(status: object) -> str:
-    return STATUS_NAMES.get(str(status), f"status {status}")
+    return SUBSCRIPTION_STATUSES.get(str(status), f"status {status}")
 
 
 def _empty_quarantine() -> pd.DataFrame:
