@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from netsuite_acton.state import schema
 from netsuite_acton.state.membership import MEMBER_COLUMNS
-from netsuite_acton.state.sql import chunks, insert, now, upsert, utc
+from netsuite_acton.state.sql import chunks, insert, now, select_in, upsert, utc
 
 ENTRY_KEYS = ("kind", "email")
 #: Entry kinds that mean "opted out" (a hard bounce does not).
@@ -34,43 +34,21 @@ class ConsentMemory:
     def consent_known(self, kind: str, emails: Iterable[str], *, settled: bool = False) -> set[str]:
         """The addresses among ``emails`` with an entry of this kind (with ``settled``: a settled one)."""
         table = schema.consent_entries
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for chunk in chunks(sorted(set(emails))):
-                query = sa.select(table.c.email).where(table.c.kind == kind, table.c.email.in_(list(chunk)))
-                if settled:
-                    query = query.where(table.c.settled_at.is_not(None))
-                found.update(conn.execute(query).scalars())
-        return found
+        where = [table.c.kind == kind, *([table.c.settled_at.is_not(None)] if settled else [])]
+        return {
+            row["email"] for row in select_in(self.engine, [table.c.email], table.c.email, emails, *where)
+        }
 
     def opted_out_addresses(self, emails: Iterable[str]) -> set[str]:
         """The addresses among ``emails`` the sync knows as opted out anywhere (any opt-out kind)."""
-        table = schema.consent_entries
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for chunk in chunks(sorted(set(emails))):
-                query = (
-                    sa.select(table.c.email)
-                    .distinct()
-                    .where(table.c.kind.in_(OPT_OUT_KINDS), table.c.email.in_(list(chunk)))
-                )
-                found.update(conn.execute(query).scalars())
-        return found
+        return {row["email"] for row in self.opt_out_entries(emails)}
 
     def opt_out_entries(self, emails: Iterable[str]) -> list[dict[str, Any]]:
         """Opt-out entries (``kind, email, recorded_at, origin``) of these addresses, settled or not."""
         table = schema.consent_entries
-        rows: list[dict[str, Any]] = []
-        columns = (table.c.kind, table.c.email, table.c.recorded_at, table.c.origin)
-        with self.engine.connect() as conn:
-            for chunk in chunks(sorted(set(emails))):
-                query = sa.select(*columns).where(
-                    table.c.kind.in_(OPT_OUT_KINDS), table.c.email.in_(list(chunk))
-                )
-                rows.extend(
-                    {**row._mapping, "recorded_at": utc(row.recorded_at)} for row in conn.execute(query)
-                )
-        return rows
+        columns = [table.c.kind, table.c.email, table.c.recorded_at, table.c.origin]
+        rows = select_in(self.engine, columns, table.c.email, emails, table.c.kind.in_(OPT_OUT_KINDS))
+        return [{**row, "recorded_at": utc(row["recorded_at"])} for row in rows]
 
     def members_opted_out(self) -> list[dict[str, Any]]:
         """List memberships (``MEMBER_COLUMNS``) whose address is known as opted out: they must leave."""

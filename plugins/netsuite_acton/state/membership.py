@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from netsuite_acton.state import schema
-from netsuite_acton.state.sql import chunks, now, upsert
+from netsuite_acton.state.sql import chunks, now, select_in, upsert
 
 #: The columns of a membership row, as the removal planner reads them.
 MEMBER_COLUMNS = ("email", "list_name", "netsuite_id", "pending_reason")
@@ -176,10 +176,4 @@ class ListMembership:
         return self._select([table.c[name] for name in names], column, keys)
 
     def _select(self, columns: list[sa.Column], key: sa.Column, keys: Iterable[str]) -> list[dict[str, Any]]:
-        wanted = [k for k in dict.fromkeys(keys) if k is not None]
-        out: list[dict[str, Any]] = []
-        with self.engine.connect() as conn:
-            for chunk in chunks(wanted):
-                result = conn.execute(sa.select(*columns).where(key.in_(list(chunk))))
-                out.extend(dict(row._mapping) for row in result)
-        return out
+        return select_in(self.engine, columns, key, keys)

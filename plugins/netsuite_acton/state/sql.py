@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,3 +50,17 @@ def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: 
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
     for chunk in chunks(rows, 10_000):
         conn.execute(stmt, list(chunk))
+
+
+def select_in(
+    engine: Any, columns: Sequence[sa.ColumnElement[Any]], key: sa.Column, keys: Iterable[Any], *where: Any
+) -> list[dict[str, Any]]:
+    """Rows (``columns``, as dicts) whose ``key`` is one of ``keys`` (and that match ``where``), read a
+    :data:`CHUNK` of keys at a time so no IN list passes a database's parameter limit."""
+    wanted = [k for k in dict.fromkeys(keys) if k is not None]
+    out: list[dict[str, Any]] = []
+    with engine.connect() as conn:
+        for chunk in chunks(wanted):
+            result = conn.execute(sa.select(*columns).where(key.in_(list(chunk)), *where))
+            out.extend(dict(row._mapping) for row in result)
+    return out
