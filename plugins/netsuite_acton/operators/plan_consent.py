@@ -115,6 +115,7 @@ class PlanConsentOperator(NetSuiteStepOperator):
         quarantine: pd.DataFrame,
         calls: int,
     ) -> dict[str, Any]:
+        from netsuite_acton.sync.cleaning import canonical_email
         from netsuite_acton.sync.consent import NETSUITE_OPTOUT
         from netsuite_acton.sync.report import RunReport
 
@@ -122,7 +123,7 @@ class PlanConsentOperator(NetSuiteStepOperator):
         if len(updates):
             for field_id, count in updates.groupby("field_id").size().items():
                 to_load[f"netsuite:{field_id}"] = int(count)
-        matched = set(records["email"].str.strip().str.lower())
+        matched = set(canonical_email(records["email"]).dropna())
         from_acton = set(settle.loc[~settle["kind"].eq(NETSUITE_OPTOUT), "email"]) if len(settle) else set()
         unmatched = len(from_acton - matched)  # Act-On addresses no NetSuite record holds
         reasons = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}

@@ -46,11 +46,11 @@ class ReadNetSuiteOptOutsOperator(NetSuiteStepOperator):
 
         staging = self.staging(context)
         staging.reset_step(NETSUITE_OPTOUTS)
-        started_at = datetime.now(UTC)
-        since = read_window(self, context, NETSUITE_OPTOUTS_WATERMARK)
         if not self.sync_config.consent.enabled:
             self.log.info("consent.enabled is false: nothing read")
             return {"report": RunReport(direction="consent").to_dict(), "started_at": None, "rows": 0}
+        started_at = datetime.now(UTC)
+        since = read_window(self, context, NETSUITE_OPTOUTS_WATERMARK)
         hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
         writer = ChunkWriter(staging, NETSUITE_OPTOUTS, self.sync_config.forward.chunk_rows)
         # incremental: every changed record, so a new record with an address opted out elsewhere is seen
@@ -86,11 +86,11 @@ class ReadActOnConsentOperator(ActOnStepOperator):
 
         staging = self.staging(context)
         staging.reset_step(ACTON_CONSENT)
-        started_at = datetime.now(UTC)
-        since = read_window(self, context, ACTON_CONSENT_WATERMARK)
         if not self.sync_config.consent.enabled:
             self.log.info("consent.enabled is false: nothing read")
             return {"report": RunReport(direction="consent").to_dict(), "started_at": None, "rows": 0}
+        started_at = datetime.now(UTC)
+        since = read_window(self, context, ACTON_CONSENT_WATERMARK)
         hook = ActOnHook(acton_conn_id=self.acton_conn_id)
         writer = ChunkWriter(staging, ACTON_CONSENT, self.sync_config.forward.chunk_rows)
         counts: dict[str, int] = {}
