@@ -8,6 +8,11 @@ from airflow.sdk import DAG, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable
 
 from netsuite_acton.assets import acton_list_asset
 from netsuite_acton.dag_settings import config_path, dag_kwargs, step_kwargs
+from netsuite_acton.operators.create_leads import (
+    CreateLeadsOperator,
+    PlanLeadsOperator,
+    ReadLeadsListOperator,
+)
 from netsuite_acton.operators.extract_scores import ActOnScoresExtractOperator
 from netsuite_acton.operators.preflight import NetSuitePreflightOperator
 from netsuite_acton.operators.push_scores import CommitScoresOperator, PushScoresOperator
@@ -30,7 +35,10 @@ live in `include/sync.yaml` (`reverse:`).
 
 **When.** As soon as the forward DAG has updated a list (Assets), and daily in any case.
 
-**Steps.** `preflight` → `extract_scores` → `validate` → `resolve` → `diff` → `push` → `commit` → `report`.
+**Steps.** `preflight` → `extract_scores` → `validate` → `resolve` → `diff` → `push` → `commit` →
+`read_leads` → `plan_leads` → `create_leads` → `report`. The three lead steps turn the addresses of one
+Act-On list that NetSuite does not know into NetSuite leads (`reverse.create_leads` in the YAML; null =
+they do nothing).
 
 **On call.**
 * `preflight` failed: a custom field is missing or the NetSuite role cannot write it; the message names
@@ -38,6 +46,10 @@ live in `include/sync.yaml` (`reverse:`).
 * Records locked by a workflow, or refused for permission or validation, are listed in the report with
   NetSuite's error code; they are retried by the next run. The run fails only when more than the
   configured share of writes failed.
+* `plan_leads` failed on `entity_status`: the YAML names no active LEAD-stage customer status; the message
+  lists those that would do. Nothing was created. Leads NetSuite refuses are listed in `lead_results/`
+  with NetSuite's code and retried by later runs; `create_leads` fails only above the threshold. A
+  rerun, a retry or two runs at once never create a second record for an address.
 * `full_push` rewrites every score (e.g. after someone edited the fields by hand in NetSuite);
   `dry_run` reports what would be written and writes nothing.
 """
@@ -88,4 +100,10 @@ with DAG(
         trigger_rule="all_done",
         **common,
     )
-    preflight >> extract >> validate >> resolve >> diff >> push >> commit >> report
+    read_leads = ReadLeadsListOperator(task_id="read_leads", pool="acton_api", **common)
+    plan_leads = PlanLeadsOperator(task_id="plan_leads", pool="netsuite_api", **common)
+    create_leads = CreateLeadsOperator(
+        task_id="create_leads", plan_result=plan_leads.output, pool="netsuite_api", pool_slots=4, **common
+    )
+    preflight >> extract >> validate >> resolve >> diff >> push >> commit
+    commit >> read_leads >> plan_leads >> create_leads >> report

@@ -13,7 +13,8 @@ of the latency the tests and benchmarks ask for. The admin API (``/_sandbox/``) 
 Faults come from rates (drawn per admitted request) or from the config's ``fail_next`` list: each
 request under the limit takes the next one, in order, before any rate is drawn, so a test that needs a
 fault schedules it instead of hoping for it. Both go through the same code and counters; a scheduled 429
-or 401 is byte for byte the over-limit answer.
+or 401 is byte for byte the over-limit answer. ``lose_next_creates`` is the one fault *after* the work:
+the next successful creates commit their record, then the answer is lost (a 502, or a dropped connection).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 GOVERNED_PREFIX = "/services/"
 _REJECTIONS = frozenset({"429", "401"})  # scheduled faults answered as over-limit requests are
+CREATE_PATH = "/services/rest/record/v1/customer"
+_HTML_502 = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    b"<h1>Bad Gateway</h1><p>The proxy server received an invalid response from an upstream server.</p>"
+    b"</body></html>"
+)
 _HTML_503 = (
     b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>"
     b"<h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. "
@@ -109,12 +116,35 @@ class Governor:
                 if fault:
                     await self._fail(fault, on_time_send, send, answer_at)
                     return
-                await app(scope, receive, on_time_send)
+                if scope["method"] == "POST" and scope["path"].rstrip("/") == CREATE_PATH:
+                    await app(scope, receive, self._losing_send(on_time_send, send))
+                else:
+                    await app(scope, receive, on_time_send)
             finally:
                 stats.in_flight -= 1
         finally:
             stats.attempting -= 1
             stats.record(scope["method"], scope["path"], status[0])
+
+    def _losing_send(self, send: Send, raw_send: Send) -> Send:
+        """A create's ``send`` that, while ``lose_next_creates`` lasts, loses a success after the commit."""
+        lost: list[str] = []
+
+        async def losing_send(message: Message) -> None:
+            if lost:
+                return  # the rest of a lost answer goes nowhere
+            scheduled = self.runtime.lose_next_creates
+            if message["type"] == "http.response.start" and 200 <= message["status"] < 300 and scheduled:
+                lost.append(scheduled.pop(0))
+                self.stats.faults[f"lost_create_{lost[0]}"] += 1
+                if lost[0] == "502":
+                    await send_response(send, 502, _HTML_502, content_type="text/html; charset=utf-8")
+                else:
+                    await self._drop(raw_send)
+                return
+            await send(message)
+
+        return losing_send
 
     def _over_limit_answer(self) -> str:
         """NetSuite's answer to a request over the limit: usually the 429, a share of the time a 401."""

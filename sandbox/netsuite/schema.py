@@ -205,6 +205,9 @@ def _base_fields() -> dict[str, dict[str, FieldSpec]]:
         _f("datecreated", "datetime", "dateCreated", writable=False),
         _f("lastmodifieddate", "datetime", "lastModifiedDate", writable=False),
         _f("custentity_acton_lead_score", "integer", "custentity_acton_lead_score", custom=True),
+        # an entity custom field applies to the types it is set up for: this account applies the
+        # contact score field to customers too (individuals' scores land there)
+        _f("custentity_acton_score", "integer", "custentity_acton_score", custom=True),
     ]
     tables: dict[str, dict[str, FieldSpec]] = {
         "contact": {f.name: f for f in contact},

@@ -19,6 +19,9 @@ DEFAULT_CERTIFICATE_ID = "sandbox-certificate-id"
 #: What ``fail_next`` may schedule: the faults the rates draw, and the two answers NetSuite gives when over
 #: the concurrency limit (429 CONCURRENCY_LIMIT_EXCEEDED, 401 INVALID_LOGIN_ATTEMPT).
 FAULT_KINDS = ("500", "503", "dropped", "429", "401")
+#: What ``lose_next_creates`` may schedule: a create that commits, then its answer is lost (a gateway's 502,
+#: or the connection dropped): the client cannot tell whether the record exists.
+LOST_ANSWER_KINDS = ("502", "dropped")
 
 
 @dataclass
@@ -40,6 +43,8 @@ class RuntimeConfig:
     require_transient: bool = True  # SuiteQL without `Prefer: transient` -> 400
     # faults for the next governed requests, one each, in order, before any rate: tests need certainty
     fail_next: list[str] = field(default_factory=list)
+    # the next successful creates (POST record/v1/customer) commit, then their answer is lost, one each
+    lose_next_creates: list[str] = field(default_factory=list)
 
     def update(self, changes: dict[str, object]) -> None:
         """Apply a partial update; unknown keys and out-of-range values raise ``ValueError``."""
@@ -77,6 +82,11 @@ class RuntimeConfig:
         if not isinstance(self.fail_next, list) or not all(kind in FAULT_KINDS for kind in self.fail_next):
             allowed = ", ".join(f'"{kind}"' for kind in FAULT_KINDS)
             raise ValueError(f"fail_next must be a list of fault kinds, each one of {allowed}")
+        if not isinstance(self.lose_next_creates, list) or not all(
+            kind in LOST_ANSWER_KINDS for kind in self.lose_next_creates
+        ):
+            allowed = ", ".join(f'"{kind}"' for kind in LOST_ANSWER_KINDS)
+            raise ValueError(f"lose_next_creates must be a list, each one of {allowed}")
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -59,12 +59,12 @@ REVERSE_LISTS = SYNC_YAML["reverse"]["lists"] or ROUTED
 #: Which tasks talk to which API (the rest only touch the staging folder and the state store).
 NETSUITE_TASKS = {
     FORWARD: {"extract"},
-    REVERSE: {"preflight", "push"},
+    REVERSE: {"preflight", "push", "plan_leads", "create_leads"},
     OPTOUTS: {"preflight", "read_netsuite", "plan", "push_netsuite"},
 }
 ACTON_TASKS = {
     FORWARD: {"load", "remove"},
-    REVERSE: {"extract_scores"},
+    REVERSE: {"extract_scores", "read_leads"},
     OPTOUTS: {"read_acton", "push_acton"},
 }
 

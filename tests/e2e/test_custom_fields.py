@@ -25,16 +25,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def _templates_with(tmp_path: Path, column: str) -> Path:
-    """A copy of include/suiteql whose two contacts templates also select ``c.<column>``."""
+    """A copy of include/suiteql whose contacts templates also select ``c.<column>`` and whose individuals
+    templates select it as NULL (the sandbox's field applies to contacts only), as the runbook says."""
     folder = tmp_path / "suiteql"
     shutil.copytree(ROOT / "include" / "suiteql", folder)
-    for name in ("contacts.sql", "contacts_by_id.sql"):
+    for name, prefix, select in (
+        ("contacts.sql", "c.", f"c.{column}"),
+        ("contacts_by_id.sql", "c.", f"c.{column}"),
+        ("individuals.sql", "cu.", f"NULL AS {column}"),
+        ("individuals_by_id.sql", "cu.", f"NULL AS {column}"),
+    ):
         path = folder / name
         text = path.read_text(encoding="utf-8")
-        assert "c.globalsubscriptionstatus," in text
-        path.write_text(
-            text.replace("c.globalsubscriptionstatus,", f"c.globalsubscriptionstatus, c.{column},")
-        )
+        anchor = f"{prefix}globalsubscriptionstatus,"
+        assert anchor in text
+        path.write_text(text.replace(anchor, f"{anchor} {select},"))
     return folder
 
 

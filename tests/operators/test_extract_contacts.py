@@ -58,12 +58,14 @@ def test_since_that_is_no_date_fails_before_any_extraction() -> None:
 # -- the operator ----------------------------------------------------------------------------------------
 
 
-class FakeNetSuiteContacts:
+class FakeNetSuitePeople:
     """Yields the frames a test queues; remembers every window it was asked for."""
 
     frames: list[pd.DataFrame] = []
     calls: list[dict[str, Any]] = []
     read_again: list[list[str]] = []
+
+    templates = ("contacts", "contacts_by_id", "individuals", "individuals_by_id")
 
     def __init__(self, hook: Any = None, *, netsuite_conn_id: str = "netsuite_default", **_: Any) -> None:
         self.conn_id = netsuite_conn_id
@@ -71,14 +73,14 @@ class FakeNetSuiteContacts:
         self.hook = hook
 
     def extract(self, modified_since: datetime | None = None, chunk_rows: int = 10_000) -> Iterator:
-        FakeNetSuiteContacts.calls.append(
+        FakeNetSuitePeople.calls.append(
             {"modified_since": modified_since, "chunk_rows": chunk_rows, "at": datetime.now(UTC)}
         )
-        yield from FakeNetSuiteContacts.frames
+        yield from FakeNetSuitePeople.frames
 
     def by_ids(self, ids: Any, chunk_rows: int = 10_000) -> Iterator:
         """Contacts read again (mirror): none in these tests."""
-        FakeNetSuiteContacts.read_again.append(sorted(ids))
+        FakeNetSuitePeople.read_again.append(sorted(ids))
         yield from ()
 
 
@@ -93,14 +95,14 @@ class FakeNetSuiteDeletions:
 
 
 @pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuiteContacts]:
+def hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeNetSuitePeople]:
     import netsuite_acton.sources.netsuite_contacts as module
     import netsuite_acton.sources.netsuite_deletions as deletions
 
-    monkeypatch.setattr(module, "NetSuiteContacts", FakeNetSuiteContacts)
+    monkeypatch.setattr(module, "NetSuitePeople", FakeNetSuitePeople)
     monkeypatch.setattr(deletions, "NetSuiteDeletions", FakeNetSuiteDeletions)
-    FakeNetSuiteContacts.frames, FakeNetSuiteContacts.calls, FakeNetSuiteContacts.read_again = [], [], []
-    return FakeNetSuiteContacts
+    FakeNetSuitePeople.frames, FakeNetSuitePeople.calls, FakeNetSuitePeople.read_again = [], [], []
+    return FakeNetSuitePeople
 
 
 def _operator(staging_root: str) -> NetSuiteContactsExtractOperator:

@@ -14,7 +14,7 @@ from netsuite_acton.operators.preflight import (
 from netsuite_acton.sources.netsuite_preflight import NetSuitePreflightError, PreflightReport
 from tests.operators.conftest import REVERSE_DAG
 
-MARKER = "preflight_write_check:custentity_acton_score,custentity_acton_lead_score"
+MARKER = "preflight_write_check:custentity_acton_score,custentity_acton_lead_score,custentity_acton_score"
 
 
 class FakeNetSuiteHook:
@@ -57,13 +57,13 @@ def test_first_run_checks_writes_and_remembers_it(hook, store, staging_root, mak
     assert hook.calls == [
         {
             "contact": ["custentity_acton_score"],
-            "customer": ["custentity_acton_lead_score"],
+            "customer": ["custentity_acton_lead_score", "custentity_acton_score"],
             "write_check": True,
         }
     ]
     assert out == {
         "contact_fields": ["custentity_acton_score"],
-        "customer_fields": ["custentity_acton_lead_score"],
+        "customer_fields": ["custentity_acton_lead_score", "custentity_acton_score"],
         "write_check": True,
         "ok": True,
     }

@@ -65,7 +65,42 @@ def test_resolve_multi_link_unlinked_and_lead_max() -> None:
         "contacts_via_shared_emails": 2,
         "contact_updates": 4,
         "lead_updates": 1,
+        "individual_updates": 0,
     }
+
+
+def test_individuals_get_their_own_score_on_their_customer_record() -> None:
+    """An individual lead is its own LEAD company (lead field); any other individual gets its own score in
+    the individual field; no contact update is made for either, though contact 7 shares the number."""
+    individuals = [
+        {
+            "netsuite_id": "customer:7",
+            "email": "lead1@example.com",
+            "company_id": "7",
+            "company_stage": "LEAD",
+        },
+        {
+            "netsuite_id": "customer:8",
+            "email": "lead2@example.com",
+            "company_id": "8",
+            "company_stage": "CUSTOMER",
+        },
+        {"netsuite_id": "7", "email": "shared@example.com", "company_id": None, "company_stage": None},
+    ]
+    scores, _ = collect_scores(_lists(), email_column=EMAIL, score_column=SCORE)
+    result = resolve_scores(
+        scores, individuals, contact_field=CONTACT, lead_field=LEAD, individual_field=CONTACT
+    )
+    assert result.updates.values.tolist() == [
+        ["contact", "7", CONTACT, 40.0],
+        ["customer", "8", CONTACT, 55.5],
+        ["customer", "7", LEAD, 70.0],
+    ]
+    assert result.counts["individual_updates"] == 1
+    without = resolve_scores(
+        scores, individuals, contact_field=CONTACT, lead_field=LEAD, individual_field=None
+    )
+    assert without.updates.values.tolist() == [["contact", "7", CONTACT, 40.0], ["customer", "7", LEAD, 70.0]]
 
 
 def test_lead_field_disabled() -> None:

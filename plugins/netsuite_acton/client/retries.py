@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import requests
 import tenacity
+import urllib3
 
 T = TypeVar("T")
 
@@ -75,6 +76,17 @@ def is_retriable(exc: BaseException) -> bool:
         | requests.Timeout
         | requests.exceptions.ChunkedEncodingError,
     )
+
+
+def request_never_sent(exc: BaseException) -> bool:
+    """The request cannot have reached the server: no connection was ever made (refused, unresolvable,
+    connect timeout). A timeout or a reset *after* connecting is not this: the server may have acted."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
 
 
 @dataclass(frozen=True)

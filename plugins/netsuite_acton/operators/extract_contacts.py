@@ -43,7 +43,7 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.operators.staging import ChunkWriter
-        from netsuite_acton.sources.netsuite_contacts import NetSuiteContacts
+        from netsuite_acton.sources.netsuite_contacts import NetSuitePeople
         from netsuite_acton.sources.suiteql_templates import check_output_columns
         from netsuite_acton.sync.report import RunReport
 
@@ -54,11 +54,15 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
         staging.reset_step(EXTRACTED)
         staging.reset_step(DELETED)
         writer = ChunkWriter(staging, EXTRACTED, cfg.chunk_rows)
-        # a mapped column the query does not return fails here, naming it, before any data moves
-        check_output_columns(
-            {heading: spec.column for heading, spec in cfg.mapping.items()}, ("contacts", "contacts_by_id")
+        contacts = NetSuitePeople(
+            netsuite_conn_id=self.netsuite_conn_id,
+            extra_columns=cfg.extra_columns,
+            include_individuals=cfg.include_individuals,
         )
-        contacts = NetSuiteContacts(netsuite_conn_id=self.netsuite_conn_id, extra_columns=cfg.extra_columns)
+        # a mapped column a query does not return fails here, naming it, before any data moves
+        check_output_columns(
+            {heading: spec.column for heading, spec in cfg.mapping.items()}, contacts.templates
+        )
         seen_ids: set[str] = set()
         seen_emails: set[str] = set()
         for frame in contacts.extract(modified_since=modified_since, chunk_rows=cfg.chunk_rows):
@@ -100,10 +104,13 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
         seen_ids: set[str],
         seen_emails: set[str],
     ) -> dict[str, Any]:
-        """Deletions in the window (staged), and contacts to read again: see ``sources.mirror_rechecks``."""
+        """Deletions in the window (staged), and people to read again: see ``sources.mirror_rechecks``.
+
+        A deleted customer is a deleted company (its contacts are read again) and, when it was an
+        individual, a deleted person (key ``customer:<id>``)."""
         from netsuite_acton.sources.mirror_rechecks import recheck_ids
         from netsuite_acton.sources.netsuite_deletions import DeletionsUnreadableError, NetSuiteDeletions
-        from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD
+        from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD, individual_key
 
         try:
             deletions = NetSuiteDeletions(contacts.hook).since(modified_since)
@@ -113,12 +120,13 @@ class NetSuiteContactsExtractOperator(NetSuiteStepOperator):
         staging.write_chunk(DELETED, 0, deletions)
         kinds = deletions.groupby("record_type")["recordid"]
         deleted = {kind: set(ids) for kind, ids in kinds}
+        companies = deleted.get(COMPANY_RECORD, set())
         again = recheck_ids(
             self.state(),
             seen_ids,
             seen_emails,
-            deleted.get(CONTACT_RECORD, set()),
-            deleted.get(COMPANY_RECORD, set()),
+            deleted.get(CONTACT_RECORD, set()) | {individual_key(i) for i in companies},
+            companies,
         )
         for frame in contacts.by_ids(sorted(again), chunk_rows=self.sync_config.forward.chunk_rows):
             writer.add(frame)

@@ -34,6 +34,10 @@ UPDATES: Final = "updates"
 UNLINKED: Final = "unlinked"  #: scored emails NetSuite does not know
 TO_PUSH: Final = "to_push"
 RESULTS: Final = "push_results"  #: every NetSuite write with NetSuite's outcome
+LEADS_LIST: Final = "leads_list"  #: the create_leads Act-On list as downloaded (its lead headings only)
+QUARANTINE_LEADS: Final = "quarantine_leads"  #: list rows that cannot become a lead, with the reason
+LEADS_TO_CREATE: Final = "leads_to_create"  #: the addresses this run creates leads for (a dry run: would)
+LEAD_RESULTS: Final = "lead_results"  #: every planned lead with its outcome (customer id, NetSuite's code)
 
 # -- consent: netsuite_acton_optouts ------------------------------------------------------------------
 NETSUITE_OPTOUTS: Final = "netsuite_optouts"  #: contacts/customers at status 2 or 4 (changed in the window)

@@ -115,13 +115,13 @@ class PlanRemovalsOperator(SyncStepOperator):
         for chunk in staging.iter_chunks(EXTRACTED, columns=["id", "email"]):
             ids.update(chunk["id"].dropna().astype(str))
             emails.update(canonical_email(chunk["email"]).dropna())
-        ids |= set().union(*self._deleted(staging).values())
+        ids |= self._deleted_people(self._deleted(staging))
         known = state.members_opted_out()  # opted out in Act-On or an earlier run, contact unchanged
         yield frame(owed + known + state.members_by_contact(ids) + state.members_by_email(emails))
 
     def _judge(self, staging: Any, state: Any, members: pd.DataFrame, full_refresh: bool) -> RemovalPlan:
         """The plan for one batch of memberships, from the run folder's facts about just those."""
-        from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD
+        from netsuite_acton.sync.contract import COMPANY_RECORD
         from netsuite_acton.sync.removals import RunFacts, plan_removals
 
         ids = set(members["netsuite_id"].dropna().astype(str))
@@ -135,7 +135,7 @@ class PlanRemovalsOperator(SyncStepOperator):
             contacts=contacts,
             desired=self._routes(staging, emails - opted_out),
             opted_out=frozenset(opted_out),
-            deleted_contacts=frozenset(deleted.get(CONTACT_RECORD, ())),
+            deleted_contacts=frozenset(self._deleted_people(deleted)),
             deleted_companies=frozenset(deleted.get(COMPANY_RECORD, ())),
             old_companies={link["netsuite_id"]: link["company_id"] for link in state.links_by_contact(ids)},
             full_refresh=full_refresh,
@@ -194,6 +194,14 @@ class PlanRemovalsOperator(SyncStepOperator):
             for chunk in staging.iter_chunks(step, columns=["id"]):
                 found.update(i for i in chunk["id"].dropna().astype(str) if i in ids)
         return found
+
+    @staticmethod
+    def _deleted_people(deleted: dict[str, set[str]]) -> set[str]:
+        """Person keys of deleted records: contacts, and every deleted customer as a possible individual."""
+        from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD, individual_key
+
+        customers = deleted.get(COMPANY_RECORD, set())
+        return set(deleted.get(CONTACT_RECORD, set())) | {individual_key(i) for i in customers}
 
     @staticmethod
     def _deleted(staging: Any) -> dict[str, set[str]]:

@@ -28,7 +28,9 @@ class NetSuitePreflightOperator(NetSuiteStepOperator):
     def fields(self) -> tuple[list[str], list[str]]:
         """(contact fields, customer fields) the DAG writes, as SuiteQL columns."""
         cfg = self.sync_config.reverse
-        return [cfg.contact_field], [cfg.lead_field] if cfg.lead_field else []
+        individuals = self.sync_config.forward.include_individuals
+        customer = [cfg.lead_field, cfg.individual_field if individuals else None]
+        return [cfg.contact_field], [name for name in dict.fromkeys(customer) if name]
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.netsuite import NetSuiteHook

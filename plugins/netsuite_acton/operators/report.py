@@ -81,6 +81,7 @@ class RunReportOperator(SyncStepOperator):
         }
         staging = self.staging(context)
         report["path"] = staging.write_json("report.json", report)
+        self._record_history(report)
         self._prune(staging, finished)
         for line in merged.summary_lines():
             self.log.info("%s", line)
@@ -90,6 +91,16 @@ class RunReportOperator(SyncStepOperator):
             raise RunFailedError("Run failed: " + "; ".join(report["problems"]))
         self.log.info("Report written to %s", report["path"])
         return report
+
+    def _record_history(self, report: dict[str, Any]) -> None:
+        """The run's row in ``nas_run_history`` (what the Airflow UI page charts); never fails the run."""
+        from netsuite_acton.state.run_history import RunHistory
+
+        state = "failed" if report["problems"] else "success"
+        try:
+            RunHistory(self.state().engine).record(report, state, self.failure_rate_step)
+        except Exception:  # the history is for people: a run's outcome must not depend on it
+            self.log.warning("Could not record the run in nas_run_history", exc_info=True)
 
     def _prune(self, staging: Any, now: datetime) -> None:
         from datetime import timedelta

@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
 
 class ResolveScoresOperator(SyncStepOperator):
-    """Map each scored email to every NetSuite contact linked to it (links from the forward sync).
+    """Map each scored email to every NetSuite person linked to it (links from the forward sync).
 
-    Emails without a link and emails shared by several contacts are counted and written to the run
-    folder; a company in the LEAD stage gets the highest score of its contacts in the lead-level field.
+    Emails without a link and emails shared by several people are counted and written to the run
+    folder; a company in the LEAD stage gets the highest score of its people in the lead-level field, an
+    individual in another stage its own score in ``reverse.individual_field``.
     """
 
     ui_color = "#e6f7e6"
@@ -36,7 +37,11 @@ class ResolveScoresOperator(SyncStepOperator):
         )
         links = self.state().links_for_emails(scores["email"].tolist())
         resolution = resolve_scores(
-            scores, links, contact_field=cfg.reverse.contact_field, lead_field=cfg.reverse.lead_field
+            scores,
+            links,
+            contact_field=cfg.reverse.contact_field,
+            lead_field=cfg.reverse.lead_field,
+            individual_field=cfg.reverse.individual_field,
         )
         staging.write_chunk(UPDATES, 0, resolution.updates)
         if len(resolution.unlinked):

@@ -123,3 +123,41 @@ consent_changes = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Index("ix_nas_consent_changes_email", "email"),
 )
+
+#: NetSuite leads the sync created from an Act-On list, one row per canonical address: the claim that makes
+#: a create happen at most once (a second writer's insert hits the primary key), then its outcome. ``status``
+#: is ``claimed`` (a create is, or was, under way: ``customer_id`` unknown), ``created`` (``customer_id``
+#: set) or ``failed`` (NetSuite refused it: nothing was created, a later run may try again).
+created_leads = Table(
+    "nas_created_leads",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("customer_id", String(64)),
+    Column("status", String(20), nullable=False),
+    Column("claimed_by", String(250), nullable=False),  # the Airflow run that holds (or held) the claim
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index("ix_nas_created_leads_status", "status"),
+)
+
+#: One row per finished run, written by the ``report`` task: what the Airflow UI page (``netsuite_acton.ui``)
+#: charts and lists without opening a run folder. ``counts`` is a JSON summary (extracted, quarantined,
+#: loaded, removed, rejected, API calls, ...; counts only, never an address); ``report_path`` names the
+#: run's report.json, the detail source for a run's page. ``state`` is ``success`` or ``failed``.
+run_history = Table(
+    "nas_run_history",
+    metadata,
+    Column("dag_id", String(250), primary_key=True),
+    Column("run_id", String(250), primary_key=True),
+    Column("direction", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("counts", Text, nullable=False),
+    Column("report_path", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_nas_run_history_dag_ended", "dag_id", "ended_at"),
+    Index("ix_nas_run_history_ended", "ended_at"),
+)

@@ -103,6 +103,7 @@ class ForwardConfig(_Strict):
     mapping: dict[Heading, FieldSpec] = Field(min_length=1)
     email_heading: Heading
     routing: RoutingConfig
+    include_individuals: bool = True
     include_inactive: bool = False
     default_phone_region: str = "US"
     invalid_phones: InvalidPhones = "keep"
@@ -173,6 +174,59 @@ class ForwardConfig(_Strict):
         return self.mapping[heading].max_length or self.max_field_length
 
 
+#: Act-On's standard headings, used when neither create_leads nor forward.mapping names one.
+_LEAD_HEADING_DEFAULTS = {
+    "first_name": ("firstname", "First Name"),
+    "last_name": ("lastname", "Last Name"),
+    "phone": ("phone", "Business Phone"),
+    "company": ("companyname", "Company"),
+}
+
+
+class CreateLeadsConfig(_Strict):
+    """Addresses of one Act-On list that NetSuite does not know become NetSuite leads (reverse DAG).
+
+    A lead is an individual customer (``isPerson``) at a LEAD-stage customer status. The headings default
+    to those ``forward.mapping`` uses for firstname, lastname, phone and companyname (else Act-On's
+    standard "First Name", "Last Name", "Business Phone", "Company"); the email is
+    ``forward.email_heading``.
+    """
+
+    list: ListName
+    #: A customer status: its internal id (``6``) or its name (``Unqualified``), resolved at run time.
+    entity_status: int | str
+    subsidiary: Annotated[int, Field(ge=1)] | None = None
+    max_per_run: Annotated[int, Field(ge=1, le=100_000)] = 500
+    first_name_heading: Heading | None = None
+    last_name_heading: Heading | None = None
+    phone_heading: Heading | None = None
+    company_heading: Heading | None = None
+    #: A claim this old whose create never reported back may be taken over (after a lookup by email).
+    claim_timeout_minutes: Annotated[int, Field(ge=5, le=7 * 24 * 60)] = 60
+
+    @field_validator("entity_status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> int | str:
+        """An id (a positive whole number, or its digits as text) or a status name."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            return int(text) if text.isdigit() and int(text) >= 1 else text[:100]
+        raise ValueError("must be a customer status id (e.g. 6) or name (e.g. Unqualified)")
+
+    def headings(self, forward: ForwardConfig) -> dict[str, str]:
+        """Role -> Act-On heading: ``email``, ``first_name``, ``last_name``, ``phone``, ``company``."""
+        by_column = {}
+        for heading, spec in forward.mapping.items():
+            by_column.setdefault(spec.column, heading)
+        chosen = {"email": forward.email_heading}
+        for role, (column, fallback) in _LEAD_HEADING_DEFAULTS.items():
+            explicit = getattr(self, f"{role}_heading")
+            chosen[role] = explicit or by_column.get(column) or fallback
+        return chosen
+
+
 class ReverseConfig(_Strict):
     """Act-On scores -> NetSuite custom fields."""
 
@@ -180,9 +234,11 @@ class ReverseConfig(_Strict):
     score_range: tuple[float, float] = (0.0, 100.0)
     contact_field: FieldId = "custentity_acton_score"
     lead_field: FieldId | None = "custentity_acton_lead_score"
+    individual_field: FieldId | None = "custentity_acton_score"
     lists: list[ListName] | None = None
     failure_rate_threshold: Ratio = 0.1
     hard_bounce_field: FieldId | None = None
+    create_leads: CreateLeadsConfig | None = None
 
     @field_validator("score_range")
     @classmethod

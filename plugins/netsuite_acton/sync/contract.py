@@ -77,3 +77,20 @@ NETSUITE_ID: Final = "netsuite_id"  # routing: the contact's NetSuite id, kept b
 UPDATE_COLUMNS: Final[tuple[str, ...]] = ("record_type", "record_id", "field_id", "value")
 CONTACT_RECORD: Final = "contact"
 COMPANY_RECORD: Final = "customer"
+
+#: Individuals (customer records with ``isperson = 'T'``) travel through the contact pipeline under the key
+#: ``customer:<id>``: a contact and a customer may share a number, and the state store keys people by id.
+#: Contacts keep their bare id, so state written before individuals were synced stays valid.
+INDIVIDUAL_PREFIX: Final = f"{COMPANY_RECORD}:"
+
+
+def individual_key(customer_id: str | int) -> str:
+    """The person key of an individual customer record."""
+    return f"{INDIVIDUAL_PREFIX}{customer_id}"
+
+
+def record_of(key: str) -> tuple[str, str]:
+    """(record type, record id) a person key stands for: ``"12"`` a contact, ``"customer:12"`` a customer."""
+    if key.startswith(INDIVIDUAL_PREFIX):
+        return COMPANY_RECORD, key[len(INDIVIDUAL_PREFIX) :]
+    return CONTACT_RECORD, key

@@ -1,9 +1,11 @@
 """Reverse logic: Act-On list scores -> NetSuite custom-field updates.
 
 Sales wants each contact's Act-On score on the NetSuite contact, and, for a company still in the LEAD
-stage, the best score among its contacts on the company record. Emails are the only join key Act-On
-gives us, so scores are joined to NetSuite ids through the links the forward sync stored (every
-contact, duplicates included): an email shared by several contacts updates all of them.
+stage, the best score among its contacts on the company record. An individual (a customer record that is
+a person, linked as ``customer:<id>`` and its own company) gets its score on its own record: in the lead
+field while it is a lead, in ``individual_field`` otherwise. Emails are the only join key Act-On gives
+us, so scores are joined to NetSuite ids through the links the forward sync stored (every person,
+duplicates included): an email shared by several people updates all of them.
 
 Output frames always have the columns ``record_type, record_id, field_id, value`` (value a float).
 """
@@ -18,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from netsuite_acton.sync.cleaning import as_text, canonical_email, normalise_stage
-from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD, UPDATE_COLUMNS
+from netsuite_acton.sync.contract import (
+    COMPANY_RECORD,
+    CONTACT_RECORD,
+    INDIVIDUAL_PREFIX,
+    UPDATE_COLUMNS,
+)
 from netsuite_acton.sync.routing import LINK_COLUMNS
 
 LEAD_STAGE: Final = "LEAD"
@@ -102,11 +109,14 @@ def resolve_scores(
     *,
     contact_field: str,
     lead_field: str | None,
+    individual_field: str | None = None,
 ) -> ScoreResolution:
-    """Contact updates for every contact linked to a scored email, and lead-level updates.
+    """Contact updates for every contact linked to a scored email, lead-level and individual updates.
 
-    A company whose stage is LEAD gets, in ``lead_field``, the highest score among its linked contacts
-    (skipped when ``lead_field`` is None). ``scores`` is the output of ``collect_scores``.
+    A company whose stage is LEAD gets, in ``lead_field``, the highest score among its linked people
+    (skipped when ``lead_field`` is None): an individual lead is its own company, so it gets its own
+    score. An individual in any other stage gets its score in ``individual_field`` (skipped when None).
+    ``scores`` is the output of ``collect_scores``.
     """
     linked = links_frame(links)
     joined = scores.merge(linked, on="email", how="left", validate="one_to_many")
@@ -119,7 +129,14 @@ def resolve_scores(
         {"email": multi.index.astype("str"), "contacts": multi.to_numpy(dtype="int64")}
     )
 
-    contact_updates = _updates(CONTACT_RECORD, matched["netsuite_id"], contact_field, matched["score"])
+    individual = matched["netsuite_id"].str.startswith(INDIVIDUAL_PREFIX)
+    contacts = matched.loc[~individual]
+    contact_updates = _updates(CONTACT_RECORD, contacts["netsuite_id"], contact_field, contacts["score"])
+    individual_updates = empty_updates()
+    if individual_field:
+        people = matched.loc[individual & matched["company_stage"].ne(LEAD_STAGE).fillna(True)]
+        own_ids = people["netsuite_id"].str.slice(len(INDIVIDUAL_PREFIX))
+        individual_updates = _updates(COMPANY_RECORD, own_ids, individual_field, people["score"])
     lead_updates = empty_updates()
     if lead_field:
         leads = matched.loc[
@@ -127,7 +144,7 @@ def resolve_scores(
         ]
         best = leads.groupby("company_id", sort=True)["score"].max()
         lead_updates = _updates(COMPANY_RECORD, pd.Series(best.index, dtype="str"), lead_field, best)
-    updates = pd.concat([contact_updates, lead_updates], ignore_index=True)
+    updates = pd.concat([contact_updates, lead_updates, individual_updates], ignore_index=True)
     updates = updates.sort_values(
         ["record_type", "field_id", "record_id"], kind="mergesort", ignore_index=True
     )
@@ -137,6 +154,7 @@ def resolve_scores(
         "contacts_via_shared_emails": int(multi.sum()),
         "contact_updates": len(contact_updates),
         "lead_updates": len(lead_updates),
+        "individual_updates": len(individual_updates),
     }
     return ScoreResolution(updates, unlinked, multi_linked, counts)
 

@@ -28,6 +28,13 @@ class NetSuiteRetriableError(RetriableHTTPError, NetSuiteError):
     """A 429/5xx (or a load-induced 401) from NetSuite: the retry policy tries again."""
 
 
+class NetSuiteAmbiguousError(NetSuiteError):
+    """A create (POST) failed after it may have reached NetSuite: a timeout, a dropped connection or a 5xx.
+
+    The record may exist. Never re-send blindly: look the record up first (``sources.netsuite_leads``).
+    """
+
+
 class NetSuiteConfigError(ValueError):
     """The Airflow connection is incomplete or invalid (names the fields, never their values)."""
 

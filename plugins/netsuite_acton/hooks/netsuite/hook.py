@@ -1,11 +1,13 @@
-"""NetSuite hook: SuiteQL pages, parallel keyset reads, record GET and PATCH (API primitives only).
+"""NetSuite hook: SuiteQL pages, parallel keyset reads, record GET, PATCH and create (API primitives only).
 
 A ``BaseHook``, shaped like the HTTP provider's (``get_conn``, ``check_response``, ``test_connection``)
 but not inheriting it: ``HttpHook.run`` would bypass the in-flight cap and the retries, and subclassing it
 meant writing its private attributes. Every request goes through :meth:`NetSuiteHook._request`, which
 holds an in-flight slot (the account's concurrency is a shared budget), signs afresh on every attempt,
 and retries only what is retriable (429, 5xx, timeouts, dropped connections) with jittered backoff,
-honouring ``Retry-After``. Logs carry endpoints, ids and counts; never secrets, never email addresses.
+honouring ``Retry-After``. A create is not idempotent: it is re-sent only when NetSuite cannot have acted
+on it (429, or no connection made), never after a timeout or a 5xx (``NetSuiteAmbiguousError``: look
+first). Logs carry endpoints, ids and counts; never secrets, never email addresses.
 """
 
 from __future__ import annotations
@@ -26,12 +28,19 @@ from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 
 from netsuite_acton.client.concurrency import AdaptiveLimiter
 from netsuite_acton.client.parallel import read_in_parallel
-from netsuite_acton.client.retries import RetriableHTTPError, RetryPolicy, call_with_retries
+from netsuite_acton.client.retries import (
+    RetriableHTTPError,
+    RetryPolicy,
+    call_with_retries,
+    is_retriable,
+    request_never_sent,
+)
 from netsuite_acton.hooks.netsuite.auth import M2MBearerAuth, NetSuiteSettings, make_auth
-from netsuite_acton.hooks.netsuite.errors import NetSuiteError, error_from_response
+from netsuite_acton.hooks.netsuite.errors import NetSuiteAmbiguousError, NetSuiteError, error_from_response
 from netsuite_acton.hooks.netsuite.keyset import KeysetCursor, RangeSplitter, plan_id_ranges
 from netsuite_acton.hooks.netsuite.records import (
     RecordUpdateResult,
+    id_from_location,
     jsonable,
     updates_from_frame,
     validate_record_id,
@@ -145,8 +154,15 @@ class NetSuiteHook(BaseHook):
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool = True,
     ) -> requests.Response:
-        """One API call with retries; each attempt is prepared, and so signed, afresh."""
+        """One API call with retries; each attempt is prepared, and so signed, afresh.
+
+        A non-idempotent call (a create) is re-sent only when NetSuite cannot have acted on it: a 429 or a
+        load-induced 401 (refused at the door), or a request that never left (no connection). Any other
+        retriable failure (a timeout, a reset after sending, a 5xx) raises :class:`NetSuiteAmbiguousError`
+        at once, for the caller to look before trying again.
+        """
         session = self.get_conn()
         url = f"{self.settings.base_url.rstrip('/')}/{endpoint.lstrip('/')}"
         limiter = self.limiter
@@ -163,7 +179,19 @@ class NetSuiteHook(BaseHook):
             self.check_response(response)
             return response
 
-        return call_with_retries(attempt, self.retry_policy, self.log, what, sleep=self._sleep)
+        def attempt_once() -> requests.Response:
+            try:
+                return attempt()
+            except Exception as exc:
+                if not is_retriable(exc) or _safe_to_resend(exc):
+                    raise
+                status = getattr(exc, "status", None)
+                raise NetSuiteAmbiguousError(
+                    status, "AMBIGUOUS", f"{what} may have been carried out: {type(exc).__name__} {exc}"[:500]
+                ) from exc
+
+        call = attempt if idempotent else attempt_once
+        return call_with_retries(call, self.retry_policy, self.log, what, sleep=self._sleep)
 
     @property
     def calls_made(self) -> int:
@@ -238,6 +266,29 @@ class NetSuiteHook(BaseHook):
         endpoint = f"{RECORD_ENDPOINT}/{validate_record_type(record_type)}/{validate_record_id(record_id)}"
         return self._request("GET", endpoint, f"NetSuite GET {record_type}").json()
 
+    def create_record(self, record_type: str, fields: Mapping[str, Any]) -> str:
+        """POST one new record; the new internal id, read from the ``Location`` header of the 204.
+
+        Re-sent only when NetSuite cannot have created it (see :meth:`_request`); after an ambiguous
+        failure, or a success whose ``Location`` is unreadable, :class:`NetSuiteAmbiguousError` says the
+        record may exist: look it up before creating again. A refusal (4xx) is a :class:`NetSuiteError`
+        with NetSuite's code.
+        """
+        record_type = validate_record_type(record_type)
+        body = {str(name): jsonable(value) for name, value in fields.items()}
+        response = self._request(
+            "POST",
+            f"{RECORD_ENDPOINT}/{record_type}",
+            f"NetSuite POST {record_type}",
+            json_body=body,
+            headers={"X-NetSuite-PropertyNameValidation": "error"},
+            idempotent=False,
+        )
+        try:
+            return id_from_location(response.headers.get("Location"), record_type)
+        except ValueError as exc:
+            raise NetSuiteAmbiguousError(response.status_code, "NO_LOCATION", str(exc)) from None
+
     def update_records(
         self,
         record_type: str,
@@ -289,3 +340,10 @@ class NetSuiteHook(BaseHook):
                 raise
             return RecordUpdateResult(record_type, rid, False, exc.status, exc.code, exc.detail)
         return RecordUpdateResult(record_type, rid, True, response.status_code)
+
+
+def _safe_to_resend(exc: BaseException) -> bool:
+    """NetSuite refused the request before acting on it (429, 401 under load), or it never left."""
+    if isinstance(exc, RetriableHTTPError) and exc.status in (401, 429):
+        return True
+    return request_never_sent(exc)

@@ -1,4 +1,5 @@
-"""Record API helpers: the per-record PATCH outcome, id validation, and frames turned into JSON updates."""
+"""Record API helpers: the per-record PATCH outcome, id validation (and a create's new id from its
+``Location``), and frames turned into JSON updates."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -36,6 +38,15 @@ def validate_record_id(record_id: object) -> str:
     if int(text) <= 0:
         raise ValueError("record id must be a positive integer")
     return text
+
+
+def id_from_location(location: str | None, record_type: str) -> str:
+    """The new record's id from a create's ``Location`` (``.../record/v1/customer/647``)."""
+    path = urlsplit(location or "").path.rstrip("/")
+    kind, _, last = path.rpartition("/")
+    if not kind.endswith(f"/{record_type}"):
+        raise ValueError(f"the create answered without a {record_type} Location header")
+    return validate_record_id(last)
 
 
 def jsonable(value: Any) -> Any:
