@@ -152,3 +152,33 @@ def test_missing_file_and_non_mapping(tmp_path: Path) -> None:
     path.write_text("- a\n- b\n")
     with pytest.raises(ConfigError, match="expected a mapping"):
         load_config(path)
+
+
+def test_reverse_fields_parse_with_defaults(raw) -> None:
+    raw["reverse"]["fields"] = [{"heading": "Lead Rating", "field": "custentity_rating", "type": "integer"}]
+    entry = parse_config(raw).reverse.fields[0]
+    assert (entry.record, entry.policy, entry.type) == ("contact", "always", "integer")
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"heading": "R", "field": "custentity_r", "type": "decimal"}, "type"),
+        ({"heading": "R", "field": "custentity_r", "type": "text", "policy": "sometimes"}, "policy"),
+        ({"heading": "R", "field": "rating", "type": "text"}, "custentity"),
+        ({"heading": "R", "field": "custentity_r"}, "type"),
+        ({"heading": "R", "field": "custentity_acton_score", "type": "integer"}, "written twice"),
+        ({"heading": "Act-On score", "field": "custentity_r", "type": "integer"}, "score column"),
+    ],
+)
+def test_reverse_fields_refuse_what_cannot_work(raw, entry: dict, expected: str) -> None:
+    raw["reverse"]["fields"] = [entry]
+    assert expected in _error(raw)
+
+
+def test_one_netsuite_field_is_written_from_one_entry(raw) -> None:
+    entry = {"heading": "R", "field": "custentity_r", "type": "integer"}
+    raw["reverse"]["fields"] = [entry, {**entry, "heading": "Other"}]
+    assert "written twice" in _error(raw)
+    raw["reverse"]["fields"] = [entry, {**entry, "record": "customer"}]
+    assert len(parse_config(raw).reverse.fields) == 2

@@ -91,10 +91,10 @@ def test_individuals_get_their_own_score_on_their_customer_record() -> None:
     result = resolve_scores(
         scores, individuals, contact_field=CONTACT, lead_field=LEAD, individual_field=CONTACT
     )
-    assert result.updates.values.tolist() == [
+    assert sorted(result.updates.values.tolist()) == [
         ["contact", "7", CONTACT, 40.0],
-        ["customer", "8", CONTACT, 55.5],
         ["customer", "7", LEAD, 70.0],
+        ["customer", "8", CONTACT, 55.5],
     ]
     assert result.counts["individual_updates"] == 1
     without = resolve_scores(

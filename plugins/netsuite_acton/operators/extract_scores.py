@@ -1,4 +1,4 @@
-"""Extract step of the reverse sync: the email and score columns of each Act-On list, staged as Parquet."""
+"""Extract step of the reverse sync: the email, score and pushed-field columns of each list, as Parquet."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 class ActOnScoresExtractOperator(ActOnStepOperator):
-    """Download only the two columns needed from every configured list (JSON pages of 1000 rows).
+    """Download only the columns needed from every configured list (JSON pages of 1000 rows): the email,
+    the score and the headings ``reverse.fields`` names (a list without one of them is counted).
 
     Incremental: only records Act-On modified since the last fully successful run (minus the lookback),
     because a full download of a large list costs one call per 1000 rows and the reverse sync runs
@@ -40,25 +41,40 @@ class ActOnScoresExtractOperator(ActOnStepOperator):
         started_at = datetime.now(UTC)
         since = None if param(context, "full_push", False) else state.get_watermark(SCORES_WATERMARK)
         modified_after = since - timedelta(minutes=cfg.forward.lookback_minutes) if since else None
+        wanted_fields = list(dict.fromkeys(f.heading for f in cfg.reverse.fields))
         missing: list[str] = []
         per_list: dict[str, int] = {}
+        headings_missing: dict[str, int] = {}
+        found_fields: set[str] = set()
         for name in lists:
             found = hook.find_list(name)
             if found is None:
                 missing.append(name)
                 continue
+            extra = self._field_headings(hook, str(found["id"]), wanted_fields) if wanted_fields else []
+            found_fields.update(extra)
+            headings_missing.update(
+                {f"field_heading_missing:{name}:{h}": 1 for h in wanted_fields if h not in extra}
+            )
+            columns = [email, score, *extra]
             rows = 0
-            pages = hook.download_list(str(found["id"]), fields=[email, score], modified_after=modified_after)
+            pages = hook.download_list(str(found["id"]), fields=columns, modified_after=modified_after)
             for page in pages:
                 if score not in page:
                     raise ActOnHeadingsMismatchError(
                         f"Act-On list {name!r} has no column {score!r}: set reverse.score_column in the "
                         "sync configuration to the list's score heading"
                     )
-                writer.add(page.loc[:, [email, score]].assign(list_name=name))
+                writer.add(page.loc[:, columns].assign(list_name=name))
                 rows += len(page)
             per_list[name] = rows
         out = writer.close()
+        absent = [h for h in wanted_fields if h not in found_fields]
+        if absent and per_list:
+            raise ActOnHeadingsMismatchError(
+                f"reverse.fields names Act-On headings that no list read has: {absent}; fix the heading "
+                "(Act-On headings are case-sensitive) or add the field to the lists"
+            )
         if missing:
             self.log.warning("Lists not found in Act-On (not loaded yet?): %s", missing)
         self.log.info(
@@ -71,7 +87,7 @@ class ActOnScoresExtractOperator(ActOnStepOperator):
             direction="reverse",
             extracted=out["rows"],
             calls={"acton": hook.calls_made},
-            counters={f"lists_missing:{name}": 1 for name in missing},
+            counters={**{f"lists_missing:{name}": 1 for name in missing}, **headings_missing},
         )
         return {
             "report": report.to_dict(),
@@ -80,3 +96,9 @@ class ActOnScoresExtractOperator(ActOnStepOperator):
             "modified_after": modified_after.isoformat() if modified_after else None,
             "started_at": started_at.isoformat(),
         }
+
+    @staticmethod
+    def _field_headings(hook: Any, list_id: str, wanted: list[str]) -> list[str]:
+        """The ``reverse.fields`` headings this list has (a list without one gives no values for it)."""
+        present = set(hook.list_headings(list_id))
+        return [heading for heading in wanted if heading in present]

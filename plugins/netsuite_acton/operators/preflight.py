@@ -26,11 +26,16 @@ class NetSuitePreflightOperator(NetSuiteStepOperator):
     ui_color = "#fff3d6"
 
     def fields(self) -> tuple[list[str], list[str]]:
-        """(contact fields, customer fields) the DAG writes, as SuiteQL columns."""
+        """(contact fields, customer fields) the DAG writes as SuiteQL columns: scores, ``reverse.fields``."""
         cfg = self.sync_config.reverse
         individuals = self.sync_config.forward.include_individuals
-        customer = [cfg.lead_field, cfg.individual_field if individuals else None]
-        return [cfg.contact_field], [name for name in dict.fromkeys(customer) if name]
+        contact = [cfg.contact_field, *(f.field for f in cfg.fields if f.record == "contact")]
+        customer = [
+            cfg.lead_field,
+            cfg.individual_field if individuals else None,
+            *(f.field for f in cfg.fields if f.record == "customer"),
+        ]
+        return list(dict.fromkeys(contact)), [name for name in dict.fromkeys(customer) if name]
 
     def execute(self, context: Context) -> dict[str, Any]:
         from netsuite_acton.hooks.netsuite import NetSuiteHook

@@ -6,7 +6,13 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from netsuite_acton.operators.base import NetSuiteStepOperator, SyncStepOperator, param
-from netsuite_acton.operators.folders import RESULTS, SCORES_WATERMARK, TO_PUSH
+from netsuite_acton.operators.folders import (
+    FIELD_RESULTS,
+    FIELDS_TO_PUSH,
+    RESULTS,
+    SCORES_WATERMARK,
+    TO_PUSH,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,30 +31,59 @@ class PushScoresOperator(NetSuiteStepOperator):
     ui_color = "#d6ecff"
 
     def execute(self, context: Context) -> dict[str, Any]:
-
-        from netsuite_acton.sync.report import RunReport, write_targets
-
-        staging = self.staging(context)
-        staging.reset_step(RESULTS)
-        to_push = next(staging.iter_chunks(TO_PUSH))
-        if bool(param(context, "dry_run", False)):
-            would = write_targets(to_push, prefix="would_write:")
-            self.log.info("Dry run: would write %s", would)
-            report = RunReport(direction="reverse", dry_run=True, counters=would)
-            return {"report": report.to_dict(), "attempted": 0, "failed": 0}
-        if to_push.empty:
-            self.log.info("No score changed: nothing to write, no NetSuite call made")
-            return {"report": RunReport(direction="reverse").to_dict(), "attempted": 0, "failed": 0}
-        results, calls = self._push(to_push)
-        staging.write_chunk(RESULTS, 0, results)
-        return self._summarise(results, calls)
-
-    def _push(self, to_push: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         import pandas as pd
 
         from netsuite_acton.hooks.netsuite import NetSuiteHook
+        from netsuite_acton.sources.netsuite_field_values import drop_filled, push_field_values
+        from netsuite_acton.sync.field_values import empty_field_updates
+        from netsuite_acton.sync.report import RunReport, write_targets
 
-        hook = NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
+        staging = self.staging(context)
+        for step in (RESULTS, FIELD_RESULTS):
+            staging.reset_step(step)
+        to_push = next(staging.iter_chunks(TO_PUSH))
+        fields = next(staging.iter_chunks(FIELDS_TO_PUSH), empty_field_updates())
+        dry_run = bool(param(context, "dry_run", False))
+        guarded = bool(fields["policy"].eq("if_empty").any())  # if_empty: NetSuite's values are read first
+        nothing = to_push.empty and fields.empty
+        hook = (
+            NetSuiteHook(netsuite_conn_id=self.netsuite_conn_id)
+            if guarded or not (dry_run or nothing)
+            else None
+        )
+        filled = 0
+        if hook is not None and guarded:
+            fields, filled = drop_filled(hook, fields)
+            self.log.info("%d if_empty fields already hold a value in NetSuite: left alone", filled)
+        counters = {"fields_left_filled": filled} if filled else {}
+        calls = {"netsuite": hook.calls_made} if hook is not None else {}
+        if dry_run:
+            would = {
+                **write_targets(to_push, prefix="would_write:"),
+                **write_targets(fields, prefix="would_write:"),
+            }
+            self.log.info("Dry run: would write %s", would)
+            report = RunReport(direction="reverse", dry_run=True, counters={**would, **counters}, calls=calls)
+            return {"report": report.to_dict(), "attempted": 0, "failed": 0}
+        if to_push.empty and fields.empty:
+            self.log.info("No score or field changed: nothing to write")
+            report = RunReport(direction="reverse", counters=counters, calls=calls)
+            return {"report": report.to_dict(), "attempted": 0, "failed": 0}
+        results = self._push(hook, to_push)
+        field_results = push_field_values(hook, fields)
+        staging.write_chunk(RESULTS, 0, results)
+        staging.write_chunk(FIELD_RESULTS, 0, field_results)
+        self._log_refused_fields(field_results)
+        written = pd.concat([results, field_results], ignore_index=True)
+        return self._summarise(written, hook.calls_made, counters)
+
+    @staticmethod
+    def _push(hook: Any, to_push: pd.DataFrame) -> pd.DataFrame:
+        """One PATCH per score value (grouped by record type and field); a ``RESULT_COLUMNS`` frame."""
+        import pandas as pd
+
+        from netsuite_acton.sources.netsuite_field_values import RESULT_COLUMNS
+
         parts = []
         for (record_type, field_id), group in to_push.groupby(["record_type", "field_id"], sort=True):
             updates = [
@@ -57,12 +92,28 @@ class PushScoresOperator(NetSuiteStepOperator):
             outcomes = hook.update_records(str(record_type), updates)
             frame = pd.DataFrame([asdict(o) for o in outcomes])
             parts.append(frame.assign(field_id=str(field_id), value=group["value"].to_numpy()))
-        return pd.concat(parts, ignore_index=True), hook.calls_made
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(RESULT_COLUMNS))
 
-    def _summarise(self, results: pd.DataFrame, calls: int) -> dict[str, Any]:
+    def _log_refused_fields(self, results: pd.DataFrame) -> None:
+        """Each record NetSuite refused a field for, by id and code (never the value, never an address)."""
+        refused = results.loc[~results["ok"].astype(bool)] if len(results) else results
+        for row in refused.head(50).itertuples():
+            self.log.warning(
+                "NetSuite refused %s %s field %s: %s",
+                row.record_type,
+                row.record_id,
+                row.field_id,
+                row.error_code,
+            )
+        if len(refused) > 50:
+            self.log.warning(
+                "... and %d more refused field writes (all in %s/)", len(refused) - 50, FIELD_RESULTS
+            )
+
+    def _summarise(self, results: pd.DataFrame, calls: int, counters: dict[str, int]) -> dict[str, Any]:
         from netsuite_acton.sync.report import RunReport
 
-        report = RunReport.from_record_writes(results, calls, direction="reverse")
+        report = RunReport.from_record_writes(results, calls, direction="reverse").count(counters)
         failed = sum(report.rejected.values())
         if failed:
             self.log.warning(
@@ -72,7 +123,8 @@ class PushScoresOperator(NetSuiteStepOperator):
 
 
 class CommitScoresOperator(SyncStepOperator):
-    """Remember the value written to each record that NetSuite accepted (upserts; dry run: nothing).
+    """Remember the value written to each record that NetSuite accepted, scores and ``reverse.fields``
+    alike (upserts; dry run: nothing).
 
     The download watermark moves to this run's start only when every write succeeded and every list
     was read: a refused record is then downloaded again, and retried, by the next run.
@@ -99,6 +151,12 @@ class CommitScoresOperator(SyncStepOperator):
         for results in staging.iter_chunks(RESULTS):
             accepted = results.loc[results["ok"].astype(bool)]
             committed += state.record_pushed(pushed_records(accepted), run_id=context["run_id"])
+        for results in staging.iter_chunks(FIELD_RESULTS):
+            accepted = results.loc[
+                results["ok"].astype(bool), ["record_type", "record_id", "field_id", "value"]
+            ]
+            rows = accepted.astype(object).to_dict("records")
+            committed += state.record_pushed_fields(rows, run_id=context["run_id"])
         self.log.info("Committed %d written values", committed)
         watermark = self._advance_watermark(context, state)
         report = RunReport(direction="reverse", counters={"committed_values": committed})

@@ -79,6 +79,18 @@ pushed_values = Table(
     *_stamped("pushed_at"),
 )
 
+#: The last value written into a NetSuite field from an Act-On field (``reverse.fields``), as canonical text
+#: (``sync.field_values``): the diff of ``policy: always`` and the memory of ``policy: if_empty``.
+pushed_fields = Table(
+    "nas_pushed_fields",
+    metadata,
+    Column("record_type", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("field_id", String(100), primary_key=True),
+    Column("value", Text),
+    *_stamped("pushed_at"),
+)
+
 #: OAuth tokens shared by every worker. ``lock_version`` is bumped to take the row's write lock.
 api_tokens = Table(
     "nas_api_tokens",
@@ -127,7 +139,8 @@ consent_changes = Table(
 #: NetSuite leads the sync created from an Act-On list, one row per canonical address: the claim that makes
 #: a create happen at most once (a second writer's insert hits the primary key), then its outcome. ``status``
 #: is ``claimed`` (a create is, or was, under way: ``customer_id`` unknown), ``created`` (``customer_id``
-#: set) or ``failed`` (NetSuite refused it: nothing was created, a later run may try again).
+#: set), ``failed`` (NetSuite refused it, or the outcome stayed unknown: a later run looks, then may try
+#: again) or ``exists`` (a NetSuite contact held the address: no lead needed). Rows are never deleted.
 created_leads = Table(
     "nas_created_leads",
     metadata,

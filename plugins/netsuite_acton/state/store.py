@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from netsuite_acton.state import schema
 from netsuite_acton.state.consent import ConsentMemory
 from netsuite_acton.state.membership import ListMembership, backfill_members
-from netsuite_acton.state.sql import chunks, insert, now, upsert, utc
+from netsuite_acton.state.sql import chunks, insert, now, select_in, upsert, utc
 
 DEFAULT_CONN_ID = "netsuite_acton_state"
 _ENGINES: dict[str, Engine] = {}
@@ -196,6 +196,29 @@ class StateStore(ListMembership, ConsentMemory):
         """Upsert ``{record_type, record_id, field_id, value}`` after NetSuite accepted the write."""
         keys = ["record_type", "record_id", "field_id"]
         return self._record(schema.pushed_values, rows, keys, "pushed_at", run_id)
+
+    def pushed_fields(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], str | None]:
+        """(record_type, record_id, field_id) -> the text last written there from an Act-On field."""
+        table = schema.pushed_fields
+        wanted = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str, str], str | None] = {}
+        for record_type, field_id in sorted({(k[0], k[2]) for k in wanted}):
+            ids = [k[1] for k in wanted if k[0] == record_type and k[2] == field_id]
+            rows = select_in(
+                self.engine,
+                [table.c.record_id, table.c.value],
+                table.c.record_id,
+                ids,
+                table.c.record_type == record_type,
+                table.c.field_id == field_id,
+            )
+            found.update({(record_type, row["record_id"], field_id): row["value"] for row in rows})
+        return found
+
+    def record_pushed_fields(self, rows: Iterable[dict[str, Any]], run_id: str | None = None) -> int:
+        """Upsert ``{record_type, record_id, field_id, value}`` (text) after NetSuite accepted the write."""
+        keys = ["record_type", "record_id", "field_id"]
+        return self._record(schema.pushed_fields, rows, keys, "pushed_at", run_id)
 
     def _record(
         self,

@@ -227,6 +227,23 @@ class CreateLeadsConfig(_Strict):
         return chosen
 
 
+class PushedFieldConfig(_Strict):
+    """One Act-On list field written back into a NetSuite custom field (``reverse.fields``).
+
+    ``record``: ``contact`` writes every contact linked to the address; ``customer`` writes the contact's
+    company, or the individual's own record. ``type`` is the NetSuite field's type: every value is
+    converted to it before any PATCH, and one that does not convert is refused with its reason.
+    ``policy``: ``always`` keeps NetSuite in step with Act-On; ``if_empty`` only fills a field that is
+    empty in NetSuite (a salesperson's own entry is never overwritten).
+    """
+
+    heading: Heading
+    field: FieldId
+    record: Literal["contact", "customer"] = "contact"
+    type: Literal["integer", "float", "text", "checkbox", "date"]
+    policy: Literal["always", "if_empty"] = "always"
+
+
 class ReverseConfig(_Strict):
     """Act-On scores -> NetSuite custom fields."""
 
@@ -239,6 +256,28 @@ class ReverseConfig(_Strict):
     failure_rate_threshold: Ratio = 0.1
     hard_bounce_field: FieldId | None = None
     create_leads: CreateLeadsConfig | None = None
+    fields: list[PushedFieldConfig] = []
+
+    @model_validator(mode="after")
+    def _fields_distinct(self) -> ReverseConfig:
+        """Each NetSuite field is written from one place: not twice, not by a score and a field."""
+        score_fields = {
+            ("contact", self.contact_field),
+            ("customer", self.lead_field),
+            ("customer", self.individual_field),
+        }
+        seen: set[tuple[str, str]] = set()
+        for entry in self.fields:
+            target = (entry.record, entry.field)
+            if target in seen or target in score_fields:
+                raise ValueError(
+                    f"fields: {entry.record} field {entry.field} is written twice (by two entries, or "
+                    "by an entry and a score field)"
+                )
+            if entry.heading == self.score_column:
+                raise ValueError(f"fields: {entry.heading!r} is the score column; the score is built in")
+            seen.add(target)
+        return self
 
     @field_validator("score_range")
     @classmethod

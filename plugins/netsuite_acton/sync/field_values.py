@@ -74,7 +74,7 @@ def convert(value: str, field_type: FieldType) -> tuple[str | None, str | None]:
     try:
         number = float(text.replace(",", ""))
     except ValueError:
-        return None, f"not_a_{'number' if field_type == 'float' else 'integer'}"
+        return None, "not_a_number" if field_type == "float" else "not_an_integer"
     if not math.isfinite(number):
         return None, "not_a_number"
     if field_type == "float":
@@ -166,9 +166,9 @@ def resolve_fields(
         split = targets.groupby(["record_type", "record_id"])["value"].nunique()
         disagree = split[split > 1]
         if len(disagree):
-            counts[f"field_conflicts:{spec.heading}"] = counts.get(f"field_conflicts:{spec.heading}", 0) + len(
-                disagree
-            )
+            counts[f"field_conflicts:{spec.heading}"] = counts.get(
+                f"field_conflicts:{spec.heading}", 0
+            ) + len(disagree)
             keys = pd.MultiIndex.from_frame(targets[["record_type", "record_id"]])
             targets = targets.loc[~keys.isin(disagree.index)]
         targets = targets.drop_duplicates(["record_type", "record_id"])
@@ -178,9 +178,7 @@ def resolve_fields(
             ]
         )
         counts[f"field_updates:{spec.heading}"] = len(targets)
-    update_frame = (
-        pd.concat(updates, ignore_index=True).astype(object) if updates else empty_field_updates()
-    )
+    update_frame = pd.concat(updates, ignore_index=True).astype(object) if updates else empty_field_updates()
     refused_frame = (
         pd.concat(refused, ignore_index=True)
         if refused
@@ -237,7 +235,9 @@ def diff_fields(
     known = [key in previously_pushed for key in keys]
     keep = [
         (not seen) if policy == "if_empty" else (value != before)
-        for value, before, seen, policy in zip(updates["value"], previous, known, updates["policy"], strict=True)
+        for value, before, seen, policy in zip(
+            updates["value"], previous, known, updates["policy"], strict=True
+        )
     ]
     mask = pd.Series(keep, index=updates.index, dtype=bool)
     return updates.loc[mask], int((~mask).sum())
