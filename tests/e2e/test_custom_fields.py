@@ -109,6 +109,10 @@ def test_a_misspelt_column_fails_before_any_data_moves(
     assert requests.get(f"{sync_env.acton}/_sandbox/lists", timeout=30).json() == []
 
 
+def _customer(sync: SyncEnv, customer_id: object) -> dict[str, Any]:
+    return requests.get(f"{sync.netsuite}/_sandbox/customers/{customer_id}", timeout=30).json()
+
+
 def test_the_default_mapping_carries_address_sales_rep_and_status(sync_env: SyncEnv) -> None:
     """Missing joins (no address, no company, no rep) give empty cells, never a dropped row."""
     state, report = sync_env.run(FORWARD)
@@ -120,19 +124,21 @@ def test_the_default_mapping_carries_address_sales_rep_and_status(sync_env: Sync
     }
     seen = {"address": 0, "no address": 0, "rep": 0, "no rep": 0}
     for rec in records[:: max(1, len(records) // 60)]:
-        contact = sync_env.netsuite_contact(rec["NetSuite Contact ID"])
+        key = rec["NetSuite Contact ID"]
+        individual = key.startswith("customer:")  # an individual is its own company
+        contact = (
+            _customer(sync_env, key.removeprefix("customer:"))
+            if individual
+            else sync_env.netsuite_contact(key)
+        )
         address = contact.get("address") or {}
         assert rec["Business Street"] == (address.get("addr1") or "").strip()
         assert rec["Business City"] == (address.get("city") or "").strip()
         assert rec["Business Postal Code"] == (address.get("zip") or "").strip()
         assert rec["Business Country"] == COUNTRIES.get(address.get("country"), "")  # the name
         seen["address" if address else "no address"] += 1
-        company = contact.get("company")
-        customer = (
-            requests.get(f"{sync_env.netsuite}/_sandbox/customers/{company}", timeout=30).json()
-            if company
-            else {}
-        )
+        company = contact["id"] if individual else contact.get("company")
+        customer = _customer(sync_env, company) if company else {}
         rep = employees.get(customer.get("salesrep"))
         expected = f"{rep['firstname']} {rep['lastname']}" if rep else ""
         assert rec["Sales Rep"] == expected

@@ -27,11 +27,13 @@ def _seed_scores(sync: SyncEnv, per_list: int = 120) -> dict[str, int]:
 
 
 def _contacts_by_email(sync: SyncEnv) -> dict[str, list[str]]:
+    """Address -> the NetSuite contact ids linked to it (contacts only)."""
     with sync.state.engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT email, netsuite_id FROM nas_contact_links").all()
     out: dict[str, list[str]] = {}
     for email, netsuite_id in rows:
-        out.setdefault(email, []).append(netsuite_id)
+        if not netsuite_id.startswith("customer:"):  # individuals: their score goes to their own record
+            out.setdefault(email, []).append(netsuite_id)
     return out
 
 
