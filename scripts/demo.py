@@ -6,12 +6,17 @@
 4. runs ``acton_scores_to_netsuite`` and reads the scores back from NetSuite;
 5. runs the forward DAG again: it re-reads the contacts whose score was just written (NetSuite bumps
    their last-modified date) and sends only rows whose content changed;
-6. runs the reverse DAG again: no score changed, so nothing is written;
+6. three webinar sign-ups NetSuite does not know land in an Act-On list, and ``reverse.create_leads`` is
+   turned on (a demo copy of ``include/sync.yaml``); the reverse DAG runs again: no score changed, so no
+   score is written, and each sign-up becomes a NetSuite lead (an individual customer), created once;
 7. in NetSuite, a LEAD company becomes a CUSTOMER and one contact is deleted; the forward DAG moves the
-   company's contacts from "NetSuite Leads" to "NetSuite Customers" and takes the deleted contact out;
+   company's contacts from "NetSuite Leads" to "NetSuite Customers", takes the deleted contact out, and
+   lists the new leads in "NetSuite Leads" like any other individual (key ``customer:<id>``);
 8. runs ``netsuite_acton_optouts``: the seed's NetSuite opt-outs go onto Act-On's opt-out list;
 9. a listed contact unsubscribes in Act-On and a salesperson marks another one Soft Opt-Out in NetSuite;
-   the opt-out DAG carries each to the other system, and the forward DAG takes both out of their lists.
+   the opt-out DAG carries each to the other system, and the forward DAG takes both out of their lists;
+10. the summary shows one "NetSuite Leads" row with its address and sales rep columns, and one individual
+    lead.
 
 Task logs go to ``.airflow/demo/logs/``; run reports and staged files to ``.airflow/demo/staging/``.
 Exits non-zero if any run fails.
@@ -218,6 +223,103 @@ def show_consent(netsuite: str, acton: str, home: Path, *people: tuple[str, str]
             print(f"     {line.strip()}")
 
 
+SIGNUPS = "Webinar signups"
+SIGNUP_HEADINGS = ["E-mail Address", "First Name", "Last Name", "Company", "Business Phone"]
+NEW_PEOPLE = [
+    ["ada.lovelace@example.org", "Ada", "Lovelace", "Analytical Engines", "(415) 555-0142"],
+    ["grace.hopper@example.org", "Grace", "Hopper", "", "+1 202 555 0199"],
+    ["katherine.johnson@example.org", "Katherine", "Johnson", "NASA Langley", ""],
+]
+LEADS_LIST = "NetSuite Leads"
+ADDRESS_HEADINGS = (
+    "Business Street",
+    "Business Street 2",
+    "Business City",
+    "Business State",
+    "Business Postal Code",
+    "Business Country",
+)
+
+
+def turn_on_create_leads(acton: str, home: Path) -> str:
+    """Fill an Act-On list with sign-ups and write a demo sync.yaml with ``reverse.create_leads`` on.
+
+    The shipped ``include/sync.yaml`` keeps it off; the DAGs read the copy through NETSUITE_ACTON_CONFIG,
+    as a deployment with its own configuration would.
+    """
+    import yaml
+
+    from netsuite_acton.dag_settings import config_path
+
+    records = [dict(zip(SIGNUP_HEADINGS, row, strict=True)) for row in NEW_PEOPLE]
+    body = {"name": SIGNUPS, "headings": SIGNUP_HEADINGS, "records": records}
+    requests.post(f"{acton}/_sandbox/lists", json=body, timeout=30).raise_for_status()
+    shipped = Path(config_path())
+    config = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    config["reverse"]["create_leads"] = {"list": SIGNUPS, "entity_status": "Unqualified", "max_per_run": 500}
+    config["expectations"] = {k: str(shipped.parent / v) for k, v in config["expectations"].items()}
+    path = home / "sync.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def created_leads(home: Path) -> dict[str, str]:
+    """address -> NetSuite customer id of every lead the sync created (the state table)."""
+    from netsuite_acton.state import StateStore
+    from netsuite_acton.state.leads import CreatedLeads
+
+    rows = CreatedLeads(StateStore(f"sqlite:///{home / 'state.db'}").engine).rows()
+    return {row["email"]: row["customer_id"] for row in rows if row["status"] == "created"}
+
+
+def show_created_leads(netsuite: str, home: Path) -> None:
+    leads = created_leads(home)
+    print(f"   NetSuite leads created from Act-On list {SIGNUPS!r}: {len(leads)}")
+    for email, customer_id in sorted(leads.items()):
+        record = requests.get(f"{netsuite}/_sandbox/customers/{customer_id}", timeout=30).json()
+        print(
+            f"   • customer {customer_id}: {mask(email):28} "
+            f"{record.get('firstname')} {record.get('lastname')}, stage {record.get('stage')}"
+        )
+
+
+def show_new_leads_listed(acton: str, home: Path) -> None:
+    lists = {lst["name"]: lst["id"] for lst in requests.get(f"{acton}/_sandbox/lists", timeout=30).json()}
+    rows = requests.get(f"{acton}/_sandbox/lists/{lists[LEADS_LIST]}/records", timeout=60).json()
+    keys = {str(row["E-mail Address"]).lower(): row["NetSuite Contact ID"] for row in rows}
+    print(f"   The new leads in {LEADS_LIST!r}:")
+    for email, customer_id in sorted(created_leads(home).items()):
+        key = keys.get(email)
+        shown = f"key {key}" if key == f"customer:{customer_id}" else f"NOT LISTED (key {key})"
+        print(f"   • {mask(email):28} {shown}")
+
+
+def show_lead_rows(acton: str, home: Path) -> None:
+    """One "NetSuite Leads" row with its address and sales rep, and one individual lead."""
+    lists = {lst["name"]: lst["id"] for lst in requests.get(f"{acton}/_sandbox/lists", timeout=30).json()}
+    rows = requests.get(f"{acton}/_sandbox/lists/{lists[LEADS_LIST]}/records", timeout=60).json()
+    print(f"\n── Summary: {LEADS_LIST!r} ({len(rows):,} rows)")
+    full = [r for r in rows if r.get("Business Street") and r.get("Sales Rep")]
+    if full:
+        row = full[0]
+        print(
+            f"   contact {row['NetSuite Contact ID']}: {mask(row['E-mail Address'])}, "
+            f"{row['First Name']} {row['Last Name']}, {row['Company'] or '-'}"
+        )
+        for headings in (ADDRESS_HEADINGS[:3], ADDRESS_HEADINGS[3:]):
+            print("     " + "; ".join(f"{h}: {row.get(h) or '-'}" for h in headings))
+        print(f"     Sales Rep: {row['Sales Rep']}; Sales Rep Email: {mask(row['Sales Rep Email'])}")
+    created = {f"customer:{cid}" for cid in created_leads(home).values()}
+    people = [r for r in rows if str(r["NetSuite Contact ID"]).startswith("customer:")]
+    people.sort(key=lambda r: r["NetSuite Contact ID"] not in created)  # ours first
+    if people:
+        row = people[0]
+        print(
+            f"   individual lead {row['NetSuite Contact ID']}: {mask(row['E-mail Address'])}, "
+            f"{row['First Name']} {row['Last Name']}, status {row.get('NetSuite Status') or '-'}"
+        )
+
+
 def connection_json(base_url: str) -> str:
     """The ready-made Airflow connection a sandbox serves, as AIRFLOW_CONN_* wants it."""
     return json.dumps(sandbox_connection(base_url))
@@ -261,13 +363,20 @@ def main(argv: list[str] | None = None) -> int:
         demo.run(REVERSE, "2-reverse-scores")
         show_scores(ns.base_url, home)
         demo.run(FORWARD, "3-forward-incremental")
-        demo.run(REVERSE, "4-reverse-nothing-changed")
+        demo.env["NETSUITE_ACTON_CONFIG"] = turn_on_create_leads(ao.base_url, home)
+        print(
+            f"\n── {len(NEW_PEOPLE)} webinar sign-ups NetSuite does not know land in Act-On list "
+            f"{SIGNUPS!r}; reverse.create_leads is turned on"
+        )
+        demo.run(REVERSE, "4-reverse-new-leads")
+        show_created_leads(ns.base_url, home)
         name, moved, gone = change_netsuite(ns.base_url, home)
         print(
             f"\n── In NetSuite: {name!r} goes from LEAD to CUSTOMER ({moved} contacts); "
             f"contact {gone} is deleted"
         )
         show_mirror(demo.run(FORWARD, "5-forward-mirror"))
+        show_new_leads_listed(ao.base_url, home)
         show_lists(ao.base_url)
         first = demo.run(OPTOUTS, "6-optouts-first-run")
         added = first.get("loaded_appended", {}).get("acton:optout", 0)
@@ -280,9 +389,13 @@ def main(argv: list[str] | None = None) -> int:
         demo.run(OPTOUTS, "7-optouts-both-ways")
         show_consent(ns.base_url, ao.base_url, home, unsubscribed, marked)
         show_mirror(demo.run(FORWARD, "8-forward-consent"))
+        show_lead_rows(ao.base_url, home)
         print(
             "\n" + ("Demo finished: every run succeeded." if demo.ok else "Demo FAILED: see the logs above.")
         )
+        from scripts.ui_server import how_to_open  # the UI page that shows these runs
+
+        print("\n" + "\n".join(how_to_open(airflow_home)))
         return 0 if demo.ok else 1
 
 

@@ -223,6 +223,8 @@ def test_dry_run_plans_and_writes_nothing(
     assert len(staging_for(context).read_step(LEADS_TO_CREATE)) == 3
     assert out["create_leads"]["report"]["counters"] == {"would_create:leads": 3}
     assert out["create_leads"]["report"]["dry_run"] is True
+    assert out["create_leads"]["would_create"] == 3
+    assert out["create_leads"]["listed_in"].endswith(LEADS_TO_CREATE)
     assert hooks[1].bodies == []
     assert CreatedLeads(store.engine).rows() == []
 

@@ -96,12 +96,16 @@ def test_failed_and_own_claims_are_taken_over_at_once(leads: CreatedLeads) -> No
     assert leads.owns("b@x.com", "run-5", 2)
 
 
-def test_release_drops_only_the_claim_it_owns(leads: CreatedLeads) -> None:
+def test_release_ends_only_the_claim_it_owns_and_the_next_taker_looks_first(leads: CreatedLeads) -> None:
     claim = leads.claim("a@x.com", "run-1", HOUR, at=T0)
     assert not leads.release("a@x.com", "run-2", claim.attempt)
     assert leads.release("a@x.com", "run-1", claim.attempt)
-    assert leads.rows(["a@x.com"]) == []
-    assert leads.claim("a@x.com", "run-2", HOUR).kind == NEW
+    (row,) = leads.rows(["a@x.com"])
+    assert (row["status"], row["customer_id"]) == ("exists", None)
+    assert leads.created(["a@x.com"]) == {}
+    # a run that planned the address before the contact appeared takes it over, and must look first
+    taken = leads.claim("a@x.com", "run-2", HOUR)
+    assert (taken.kind, taken.must_look_up) == ("taken_over", True)
 
 
 def test_record_created_without_a_claim_remembers_it(leads: CreatedLeads) -> None:

@@ -100,7 +100,8 @@ def test_headings_the_list_lacks_read_as_empty_and_an_empty_list_plans_nothing()
         {"email": "x@example.com", "first_name": None, "last_name": "Ex", "phone": None, "company": None}
     ]
     empty = lead_candidates(pd.DataFrame(), HEADINGS)
-    assert empty.frame.empty and empty.quarantine.empty
+    assert empty.frame.empty
+    assert empty.quarantine.empty
     assert empty.counts[LISTED] == 0
     assert plan_leads(empty.frame, known=set(), created=set(), opted_out=set(), max_per_run=5).to_create.empty
 

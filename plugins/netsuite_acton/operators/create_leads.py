@@ -176,11 +176,19 @@ class CreateLeadsOperator(NetSuiteStepOperator):
             return _off(attempted=0, failed=0)
         to_create = staging.read_step(LEADS_TO_CREATE)
         if bool(param(context, "dry_run", False)):
-            self.log.info("Dry run: would create %d leads (listed in %s/)", len(to_create), LEADS_TO_CREATE)
+            listed = str(staging.step(LEADS_TO_CREATE))
+            self.log.info("Dry run: would create %d leads, listed in %s", len(to_create), listed)
             report = RunReport(
                 direction="reverse", dry_run=True, counters={"would_create:leads": len(to_create)}
             )
-            return {"report": report.to_dict(), "enabled": True, "attempted": 0, "failed": 0}
+            return {
+                "report": report.to_dict(),
+                "enabled": True,
+                "attempted": 0,
+                "failed": 0,
+                "would_create": len(to_create),
+                "listed_in": listed,
+            }
         if to_create.empty:
             self.log.info("No lead to create: no NetSuite call made")
             return {

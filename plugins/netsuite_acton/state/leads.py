@@ -3,11 +3,13 @@
 A NetSuite create (``POST``) is not idempotent, so every address is *claimed* before its POST with an
 insert only one writer can win (the primary key of ``nas_created_leads``): a second run at once, or a
 second worker, finds the row and leaves the address alone. The row then records the outcome: ``created``
-with the new customer id, or ``failed`` (the holder finished without a record it knows of: NetSuite
-refused it, or the outcome stayed unknown). A claim is taken over only when its holder is gone: it
-``failed``, it belongs to this same run (a task retry: the earlier attempt is dead), or it is older than
-the claim timeout; a taker must look the address up in NetSuite before creating anything
-(:attr:`Claim.must_look_up`), because the holder may have created the record and lost the answer.
+with the new customer id, ``failed`` (the holder finished without a record it knows of: NetSuite
+refused it, or the outcome stayed unknown), or ``exists`` (a NetSuite contact held the address when the
+holder looked: no lead was needed). A claim is taken over only when its holder is gone: it ``failed`` or
+found ``exists``, it belongs to this same run (a task retry: the earlier attempt is dead), or it is older
+than the claim timeout; a taker must look the address up in NetSuite before creating anything
+(:attr:`Claim.must_look_up`), because the holder may have created the record and lost the answer. No row
+is ever deleted, so a second writer never mistakes a finished address for a new one.
 
 Every takeover is a compare-and-set on ``attempts`` (bumped by each claim), so of two takers one wins.
 """
@@ -28,6 +30,9 @@ from netsuite_acton.state.sql import insert, now, select_in, utc
 CLAIMED: Final = "claimed"
 CREATED: Final = "created"
 FAILED: Final = "failed"
+EXISTS: Final = "exists"
+#: A row in one of these states has no live holder: the next claim takes it over (after a lookup).
+FINISHED_WITHOUT_RECORD: Final = (FAILED, EXISTS)
 
 #: What :meth:`CreatedLeads.claim` found: go ahead, go ahead after a lookup, already done, or someone
 #: else's.
@@ -119,12 +124,12 @@ class CreatedLeads:
                 return Claim(email, NEW, attempt=1)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(table).where(table.c.email == email)).first()
-        if row is None:  # released between our insert and this read: claim afresh
+        if row is None:  # deleted by hand between our insert and this read: claim afresh
             return self.claim(email, run_id, timeout, stamp)
         if row.status == CREATED:
             return Claim(email, ALREADY_CREATED, row.attempts, customer_id=row.customer_id)
         holder_gone = (
-            row.status == FAILED
+            row.status in FINISHED_WITHOUT_RECORD
             or row.claimed_by == run_id
             or (utc(row.claimed_at) or stamp) + timeout <= stamp
         )
@@ -202,17 +207,23 @@ class CreatedLeads:
             )
 
     def release(self, email: str, run_id: str, attempt: int) -> bool:
-        """Drop this run's claim: no lead is needed after all (NetSuite has a contact with the address)."""
+        """End this run's claim without a lead: a NetSuite contact holds the address, none is needed.
+
+        The row stays (status ``exists``) rather than being deleted: a run that planned the address
+        before the contact appeared then takes it over *with a lookup* and finds the contact, instead of
+        claiming it afresh and creating blindly. False when the claim was no longer ours."""
         table = schema.created_leads
         with self.engine.begin() as conn:
             return (
                 conn.execute(
-                    sa.delete(table).where(
+                    sa.update(table)
+                    .where(
                         table.c.email == email,
                         table.c.status == CLAIMED,
                         table.c.claimed_by == run_id,
                         table.c.attempts == attempt,
                     )
+                    .values(status=EXISTS, last_error="a NetSuite contact holds the address")
                 ).rowcount
                 == 1
             )

@@ -28,6 +28,7 @@ from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 
 from netsuite_acton.client.concurrency import AdaptiveLimiter
 from netsuite_acton.client.parallel import read_in_parallel
+from netsuite_acton.client.redaction import redact
 from netsuite_acton.client.retries import (
     RetriableHTTPError,
     RetryPolicy,
@@ -186,9 +187,8 @@ class NetSuiteHook(BaseHook):
                 if not is_retriable(exc) or _safe_to_resend(exc):
                     raise
                 status = getattr(exc, "status", None)
-                raise NetSuiteAmbiguousError(
-                    status, "AMBIGUOUS", f"{what} may have been carried out: {type(exc).__name__} {exc}"[:500]
-                ) from exc
+                detail = redact(f"{what} may have been carried out: {type(exc).__name__} {exc}", limit=500)
+                raise NetSuiteAmbiguousError(status, "AMBIGUOUS", detail) from exc
 
         call = attempt if idempotent else attempt_once
         return call_with_retries(call, self.retry_policy, self.log, what, sleep=self._sleep)
