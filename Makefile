@@ -9,7 +9,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install test lint demo bench constraints clean db
+.PHONY: install test lint demo bench constraints clean db ui
 
 # Idempotent: re-installs only when requirements, constraints or pyproject change.
 install: $(STAMP)
@@ -18,6 +18,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	# setuptools leaves an egg-info in the checkout; on PYTHONPATH it would list the package twice
+	# (Airflow then reports its UI plugin as "already registered")
+	rm -rf netsuite_acton_sync.egg-info
 	touch $(STAMP)
 
 db: install
@@ -35,6 +38,10 @@ lint: install
 demo: db
 	$(PY) -m scripts.demo
 
+# The Airflow UI (API server) on the demo's state, with the "NetSuite ↔ Act-On" page: http://127.0.0.1:8080
+ui: db
+	$(PY) -m scripts.ui_server
+
 bench: install
 	$(PY) -m benchmarks.extract
 	$(PY) -m benchmarks.load
@@ -42,6 +49,7 @@ bench: install
 	$(PY) -m benchmarks.removals
 	$(PY) -m benchmarks.optouts
 	$(PY) -m benchmarks.forward_dag
+	$(PY) -m benchmarks.ui_history
 
 # Regenerate constraints.txt from a clean install of requirements.txt (run after changing requirements).
 constraints:

@@ -211,4 +211,12 @@ def check_both_runs(airflow: AirflowStack, info: dict[str, str], postgres_url: s
     assert len(airflow.runs(REVERSE)) == 1
     # The compose health checks pass locally too (the API server's was the readiness check above).
     assert requests.get(info["scheduler_health"], timeout=10).status_code == 200
+    # The provider's UI page is in the compose API server (entry point, no plugins folder) and reads the
+    # state store the workers wrote, in PostgreSQL.
+    page = airflow.session.get(f"{airflow.base_url}/netsuite-acton/api/overview", timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    listed = {dag["dag_id"]: dag["runs"] for dag in page.json()["dags"]}
+    assert [(run["run_id"], run["state"]) for run in listed[FORWARD]] == [(run_id, "success")]
+    assert listed[FORWARD][0]["measures"]["loaded"] == loaded
+    assert [run["run_id"] for run in listed[REVERSE]] == [reverse["dag_run_id"]]
     print(f"forward + reverse on CeleryExecutor in {time.monotonic() - started:.0f}s after start-up")

@@ -7,7 +7,7 @@ import pytest
 
 from netsuite_acton.operators.report import RunFailedError, RunReportOperator
 from netsuite_acton.sync.report import RunReport
-from tests.operators.conftest import REVERSE_DAG
+from tests.operators.conftest import FORWARD_DAG, REVERSE_DAG
 
 FORWARD_STEPS = ["extract", "validate", "transform", "diff", "load", "commit"]
 REVERSE_STEPS = ["preflight", "extract_scores", "validate", "resolve", "diff", "push", "commit"]
@@ -25,6 +25,11 @@ def _forward_xcoms() -> dict[str, Any]:
         "load": {"loaded_lists": ["L"], "report": RunReport(loaded_appended={"L": 5}).to_dict()},
         "commit": {"watermark": "w", "report": RunReport(counters={"phones": 1, "links": 9}).to_dict()},
     }
+
+
+@pytest.fixture(autouse=True)
+def _history_in_a_temp_store(store) -> None:
+    """The report task records the run in ``nas_run_history``: in the test's own store."""
 
 
 def _forward(staging_root: str) -> RunReportOperator:
@@ -134,3 +139,20 @@ def test_reverse_run_that_failed_at_preflight(make_context, staging_root) -> Non
     context = make_context(xcoms={}, dag_id=REVERSE_DAG)
     with pytest.raises(RunFailedError, match="step 'preflight' failed"):
         _reverse(staging_root).execute(context)
+
+
+def test_the_run_is_recorded_in_the_history_failed_or_not(make_context, staging_root, store) -> None:
+    from netsuite_acton.state.run_history import RunHistory
+
+    _forward(staging_root).execute(make_context(xcoms=_forward_xcoms(), run_id="ok"))
+    xcoms = _forward_xcoms()
+    del xcoms["load"]
+    with pytest.raises(RunFailedError):
+        _forward(staging_root).execute(make_context(xcoms=xcoms, run_id="broken"))
+    history = RunHistory(store.engine)
+    ok, broken = history.run(FORWARD_DAG, "ok"), history.run(FORWARD_DAG, "broken")
+    assert ok.state == "success"
+    assert (ok.counts["extracted"], ok.counts["quarantined"], ok.counts["loaded"]) == (10, 1, 5)
+    assert ok.report_path.endswith("/ok/report.json")
+    assert broken.state == "failed"
+    assert broken.counts["problems"] == 1

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -26,6 +26,10 @@ from netsuite_acton.state.sql import insert, now, utc
 
 #: The measures every run summary carries (the UI charts each one per DAG).
 MEASURES = ("extracted", "quarantined", "loaded", "removed", "rejected", "api_calls", "duration_seconds")
+#: The count a reverse or consent run's failure threshold is a share of (the forward one: ``extracted``).
+THRESHOLD_BASE = "attempted"
+#: The columns a chart reads: the measures and the threshold's base.
+POINT_MEASURES = (*MEASURES, THRESHOLD_BASE)
 #: Prefix of the forward ``remove`` step's counters: ``removed:<list>:<reason>``.
 _REMOVED = "removed:"
 
@@ -67,6 +71,28 @@ def summarize(report: Mapping[str, Any], failure_rate_step: str | None = None) -
     }
 
 
+def history_row(
+    report: Mapping[str, Any], state: str, failure_rate_step: str | None = None
+) -> dict[str, Any]:
+    """The ``nas_run_history`` row of a run report: its summary as columns and as JSON."""
+    started = report.get("started_at")
+    ended = report.get("finished_at")
+    counts = summarize(report, failure_rate_step)
+    return {
+        "dag_id": str(report["dag_id"]),
+        "run_id": str(report["run_id"]),
+        "direction": str(report.get("direction") or "forward"),
+        "started_at": utc(datetime.fromisoformat(started)) if started else None,
+        "ended_at": utc(datetime.fromisoformat(ended)) if ended else now(),
+        "state": state,
+        "dry_run": int(counts["dry_run"]),
+        **{name: counts[name] for name in (*MEASURES, THRESHOLD_BASE)},
+        "counts": json.dumps(counts, sort_keys=True),
+        "report_path": report.get("path"),
+        "recorded_at": now(),
+    }
+
+
 @dataclass(frozen=True)
 class RunRow:
     """One run of the history."""
@@ -84,6 +110,47 @@ class RunRow:
     def clean(self) -> bool:
         """Succeeded, wrote for real (not a dry run) and no step failed."""
         return self.state == "success" and not self.counts.get("dry_run")
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.counts.get("dry_run"))
+
+    def measure(self, name: str) -> float:
+        """One count of the summary (0 when the run has none)."""
+        try:
+            return float(self.counts.get(name) or 0)
+        except (TypeError, ValueError):
+            return 0.0
+
+
+class Point(NamedTuple):
+    """One run as a chart needs it: the measures' columns, read without decoding any JSON."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    dry_run: int
+    ended: Any  # a datetime, or SQLite's text of one: converted only where a chart shows it
+    extracted: int
+    quarantined: int
+    loaded: int
+    removed: int
+    rejected: int
+    api_calls: int
+    duration_seconds: float
+    attempted: int
+
+    @property
+    def ended_at(self) -> datetime:
+        value = self.ended if isinstance(self.ended, datetime) else datetime.fromisoformat(str(self.ended))
+        return utc(value)  # type: ignore[return-value]
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        return {"dry_run": bool(self.dry_run), **{name: getattr(self, name) for name in POINT_MEASURES}}
+
+    def measure(self, name: str) -> float:
+        return float(getattr(self, name) or 0)
 
 
 def _row(row: Any) -> RunRow:
@@ -118,19 +185,7 @@ class RunHistory:
     ) -> RunRow:
         """Upsert the run's row from its report (a rerun of the report task replaces it)."""
         table = schema.run_history
-        started = report.get("started_at")
-        ended = report.get("finished_at")
-        values = {
-            "dag_id": str(report["dag_id"]),
-            "run_id": str(report["run_id"]),
-            "direction": str(report.get("direction") or "forward"),
-            "started_at": utc(datetime.fromisoformat(started)) if started else None,
-            "ended_at": utc(datetime.fromisoformat(ended)) if ended else now(),
-            "state": state,
-            "counts": json.dumps(summarize(report, failure_rate_step), sort_keys=True),
-            "report_path": report.get("path"),
-            "recorded_at": now(),
-        }
+        values = history_row(report, state, failure_rate_step)
         with self.engine.begin() as conn:
             stmt = insert(conn, table).values(**values)
             stmt = stmt.on_conflict_do_update(
@@ -153,6 +208,25 @@ class RunHistory:
         )
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(stmt)]
+
+    def points(self, dag_id: str, limit: int = 500) -> list[Point]:
+        """The DAG's newest runs for charts, newest first: the measures' columns only, no JSON."""
+        table = schema.run_history
+        stmt = (
+            sa.select(
+                table.c.dag_id,
+                table.c.run_id,
+                table.c.state,
+                table.c.dry_run,
+                sa.type_coerce(table.c.ended_at, sa.String),  # SQLite: no datetime parsing per row
+                *(table.c[name] for name in POINT_MEASURES),
+            )
+            .where(table.c.dag_id == dag_id)
+            .order_by(table.c.ended_at.desc(), table.c.run_id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [Point._make(row) for row in conn.execute(stmt)]
 
     def count(self, dag_id: str) -> int:
         table = schema.run_history

@@ -156,9 +156,10 @@ created_leads = Table(
 )
 
 #: One row per finished run, written by the ``report`` task: what the Airflow UI page (``netsuite_acton.ui``)
-#: charts and lists without opening a run folder. ``counts`` is a JSON summary (extracted, quarantined,
-#: loaded, removed, rejected, API calls, ...; counts only, never an address); ``report_path`` names the
-#: run's report.json, the detail source for a run's page. ``state`` is ``success`` or ``failed``.
+#: charts and lists without opening a run folder. The charted measures are columns (a chart of 5,000 runs
+#: reads numbers, not JSON); ``counts`` is the whole JSON summary (counts only, never an address);
+#: ``report_path`` names the run's report.json, the detail source for a run's page. ``state`` is
+#: ``success`` or ``failed``; ``attempted`` is the count the DAG's failure threshold is a share of.
 run_history = Table(
     "nas_run_history",
     metadata,
@@ -168,6 +169,12 @@ run_history = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True), nullable=False),
     Column("state", String(20), nullable=False),
+    Column("dry_run", Integer, nullable=False, default=0),
+    *(
+        Column(name, Integer, nullable=False, default=0)
+        for name in ("extracted", "quarantined", "loaded", "removed", "rejected", "api_calls", "attempted")
+    ),
+    Column("duration_seconds", Float, nullable=False, default=0.0),
     Column("counts", Text, nullable=False),
     Column("report_path", Text),
     Column("recorded_at", DateTime(timezone=True), nullable=False),

@@ -43,25 +43,29 @@ def compact(value: float) -> str:
     return f"{value:,.1f}"
 
 
+def spans(count: int, most: int = MAX_BARS) -> list[tuple[int, int]]:
+    """(start, stop) of the consecutive runs each bar stands for: one run a bar up to ``most`` runs."""
+    size = max(1, -(-count // most))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
 def group(bars: Sequence[Bar], most: int = MAX_BARS) -> list[Bar]:
     """At most ``most`` bars: consecutive runs grouped, each group showing its highest value."""
     if len(bars) <= most:
         return list(bars)
-    size = -(-len(bars) // most)
     out = []
-    for start in range(0, len(bars), size):
-        part = bars[start : start + size]
-        states = {b.state for b in part}
+    for start, stop in spans(len(bars), most):
+        part = bars[start:stop]
         limits = [b.limit for b in part if b.limit is not None]
         out.append(
             Bar(
                 run_id=part[-1].run_id,
                 value=max(b.value for b in part),
-                state="failed" if "failed" in states else part[-1].state,
+                state="failed" if any(b.state == "failed" for b in part) else part[-1].state,
                 when=part[-1].when,
                 href=part[-1].href,
                 limit=max(limits) if limits else None,
-                runs=len(part),
+                runs=sum(b.runs for b in part),
             )
         )
     return out
@@ -79,14 +83,25 @@ def _nice_top(value: float) -> float:
 
 
 def bar_chart(
-    title: str, measure: str, bars: Sequence[Bar], *, dag_id: str = "", threshold_label: str = ""
+    title: str,
+    measure: str,
+    bars: Sequence[Bar],
+    *,
+    dag_id: str = "",
+    threshold_label: str = "",
+    latest: float | None = None,
 ) -> Markup:
-    """An SVG chart of ``bars`` (oldest first) with its title; a text line when there are no runs."""
+    """An SVG chart of ``bars`` (oldest first) with its title; a text line when there are no runs.
+
+    ``bars`` may be grouped already (``Bar.runs`` > 1): ``latest`` is then the newest run's own value.
+    """
     shown = group(bars)
-    latest = bars[-1].value if bars else None
+    runs = sum(b.runs for b in bars)
+    if latest is None and bars:
+        latest = bars[-1].value
     head = (
         f'<figure class="chart" data-dag="{escape(dag_id)}" data-measure="{escape(measure)}" '
-        f'data-runs="{len(bars)}" data-latest="{"" if latest is None else compact(latest)}">'
+        f'data-runs="{runs}" data-latest="{"" if latest is None else compact(latest)}">'
         f'<figcaption>{escape(title)}<span class="latest">'
         f"{'' if latest is None else 'last ' + compact(latest)}</span></figcaption>"
     )
@@ -110,31 +125,26 @@ def bar_chart(
         f"{escape(shown[-1].when[:10])}</text>",
     ]
     for i, bar in enumerate(shown):
-        x = LEFT + i * slot + gap / 2
-        top_y = y(bar.value)
-        height = max(TOP + plot_h - top_y, 0.0 if bar.value == 0 else 1.0)
+        x = LEFT + i * slot
+        height = max(TOP + plot_h - y(bar.value), 0.0 if bar.value == 0 else 1.0)
         who = f"{bar.runs} runs to {bar.run_id} (highest)" if bar.runs > 1 else bar.run_id
         tip = f"{who}, {bar.when}: {compact(bar.value)} ({bar.state})"
         if bar.limit is not None:
             tip += f"; the run fails above {compact(bar.limit)}"
-        rect = (
-            f'<rect class="bar {escape(bar.state)}" x="{x:.1f}" y="{TOP + plot_h - height:.1f}" '
-            f'width="{max(slot - gap, 0.5):.1f}" height="{height:.1f}" data-run-id="{escape(bar.run_id)}" '
-            f'data-value="{bar.value:g}"><title>{escape(tip)}</title></rect>'
+        # the transparent full-height target lets runs at 0 be hovered and clicked too
+        body = (
+            f'<title>{escape(tip)}</title><rect class="hit" x="{x:.1f}" y="{TOP}" width="{slot:.1f}" '
+            f'height="{plot_h}"/><rect class="bar {bar.state}" x="{x + gap / 2:.1f}" '
+            f'y="{TOP + plot_h - height:.1f}" width="{max(slot - gap, 0.5):.1f}" height="{height:.1f}" '
+            f'data-run-id="{escape(bar.run_id)}" data-value="{bar.value:g}"/>'
         )
-        # a full-height transparent target so runs at 0 can be hovered and clicked too
-        hit = (
-            f'<rect class="hit" x="{LEFT + i * slot:.1f}" y="{TOP}" width="{slot:.1f}" height="{plot_h}">'
-            f"<title>{escape(tip)}</title></rect>"
-        )
-        parts.append(f'<a href="{escape(bar.href)}">{hit}{rect}</a>' if bar.href else hit + rect)
+        parts.append(f'<a href="{escape(bar.href)}">{body}</a>' if bar.href else f"<g>{body}</g>")
     limits = [(i, b.limit) for i, b in enumerate(shown) if b.limit is not None]
     if limits:
         points = " ".join(
             f"{LEFT + i * slot:.1f},{y(v):.1f} {LEFT + (i + 1) * slot:.1f},{y(v):.1f}" for i, v in limits
         )
-        parts.append(
-            f'<polyline class="threshold" points="{points}"><title>{escape(threshold_label)}</title></polyline>'
-        )
+        label = escape(threshold_label)
+        parts.append(f'<polyline class="threshold" points="{points}"><title>{label}</title></polyline>')
     parts.append("</svg>")
     return Markup(head + "".join(parts) + "</figure>")  # noqa: S704 - every value is escaped above

@@ -1,7 +1,8 @@
 """What a page may show of a row: addresses masked the way the logs mask them, nothing else personal.
 
-Every string that reaches a page or a JSON response goes through :func:`redact` (the one redactor of
-``client/redaction.py``: anything shaped like an address becomes ``<email>``). An email column is masked
+Every string that reaches a page or a JSON response goes through :func:`mask_text`: the one redactor of
+``client/redaction.py`` (anything shaped like an address becomes ``<email>``), then any other word that
+holds an ``@``. An email column is masked
 whole, whatever its shape (a quarantined ``jane.example.com`` is no address to the regex, but it is one
 to its owner), as ``<email>#`` plus the short SHA-256 the consent audit logs use
 (:func:`netsuite_acton.sync.consent.email_digest`): two rows of one address can be matched, the address
@@ -12,6 +13,7 @@ addresses) are left out of previews: the full file is a download for users allow
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,9 +34,20 @@ PREVIEW_COLUMNS = (
     "winner_id",
     "kind",
     "status",
+    "outcome",
+    "customer_id",
+    "ok",
 )
+#: Any word with an "@" in it: stricter than the log redactor, whose pattern needs a well-formed
+#: ``local@domain`` (a quarantined ``jane@@example..com`` is exactly what a page shows).
+_AT_WORD = re.compile(r"[^\s,;()\[\]<>\"']*@[^\s,;()\[\]<>\"']*")
 #: Columns holding the reason a row did not make it, in order of preference.
-REASON_COLUMNS = ("reasons", "reason", "error_code", "detail", "last_error")
+REASON_COLUMNS = ("reasons", "reason", "error_code", "error", "detail", "last_error")
+
+
+def mask_text(text: str) -> str:
+    """Free text as a page may show it: the log redactor, then every word holding an ``@`` masked."""
+    return _AT_WORD.sub("<email>", redact(text))
 
 
 def is_email_column(name: str) -> bool:
@@ -68,7 +81,7 @@ def cell(column: str, value: Any) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return redact(str(value))
+    return mask_text(str(value))
 
 
 def preview_columns(columns: Sequence[str]) -> list[str]:
@@ -88,9 +101,9 @@ def masked_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> li
 def scrub(value: Any) -> Any:
     """A JSON-able structure with every string redacted (the report's problems, step outputs)."""
     if isinstance(value, str):
-        return redact(value)
+        return mask_text(value)
     if isinstance(value, Mapping):
-        return {redact(str(k)): scrub(v) for k, v in value.items()}
+        return {mask_text(str(k)): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     return value

@@ -25,7 +25,7 @@ from netsuite_acton.csv_safety import neutralise_csv_injection
 from netsuite_acton.operators import folders
 from netsuite_acton.operators.staging import RunStaging
 from netsuite_acton.state import StateStore
-from netsuite_acton.state.run_history import RunHistory, RunRow
+from netsuite_acton.state.run_history import Point, RunHistory, RunRow
 from netsuite_acton.ui.masking import masked_rows, preview_columns, scrub
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ DAGS: tuple[DagSpec, ...] = (
             RowFile(folders.QUARANTINE, "Quarantined by validation"),
             RowFile(folders.QUARANTINE_CLEAN, "Quarantined by cleaning"),
             RowFile(folders.REJECTED, "Rejected by Act-On"),
+            RowFile(folders.REMOVED, "Removals from lists, with their outcome"),
         ),
     ),
     DagSpec(
@@ -86,6 +87,10 @@ DAGS: tuple[DagSpec, ...] = (
         (
             RowFile(folders.QUARANTINE_SCORES, "Quarantined scores"),
             RowFile(folders.RESULTS, "Writes NetSuite refused", only_failed=True),
+            RowFile(folders.FIELD_REFUSED, "Act-On field values that do not convert to the field's type"),
+            RowFile(folders.FIELD_RESULTS, "Field writes NetSuite refused", only_failed=True),
+            RowFile(folders.QUARANTINE_LEADS, "Act-On list rows that cannot become a lead"),
+            RowFile(folders.LEAD_RESULTS, "Leads created in NetSuite, with their outcome"),
         ),
     ),
     DagSpec(
@@ -175,6 +180,10 @@ class HistoryService:
     def runs(self, dag_id: str, limit: int, offset: int = 0) -> list[RunRow]:
         return self.history.runs(dag_id, limit=limit, offset=offset)
 
+    def points(self, dag_id: str, limit: int) -> list[Point]:
+        """The newest ``limit`` runs' measures for the charts (no JSON decoding), newest first."""
+        return self.history.points(dag_id, limit=limit)
+
     def total(self, dag_id: str) -> int:
         return self.history.count(dag_id)
 
@@ -197,7 +206,9 @@ class HistoryService:
                 {
                     **t,
                     "age_seconds": (now - t["updated_at"]).total_seconds() if t["updated_at"] else None,
-                    "expires_in_seconds": (t["expires_at"] - now).total_seconds() if t["expires_at"] else None,
+                    "expires_in_seconds": (t["expires_at"] - now).total_seconds()
+                    if t["expires_at"]
+                    else None,
                 }
                 for t in tokens
             ],
@@ -236,7 +247,13 @@ class HistoryService:
         staging = _staging(row)
         out = []
         for rf in dag.row_files:
-            entry: dict[str, Any] = {"step": rf.step, "title": rf.title, "total": 0, "columns": [], "rows": []}
+            entry: dict[str, Any] = {
+                "step": rf.step,
+                "title": rf.title,
+                "total": 0,
+                "columns": [],
+                "rows": [],
+            }
             if staging is None:
                 entry["error"] = "no run folder"
                 out.append(entry)
@@ -269,6 +286,10 @@ class HistoryService:
         rows, total = self.history.consent_changes(run_id)
         columns = ["direction", "email", "target", "change", "source", "recorded_at", "changed_at"]
         return {"total": total, "columns": columns, "rows": masked_rows(rows, columns)}
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
+    return (later - earlier).total_seconds() if later and earlier else None
 
 
 def _path(uri: str) -> Any:
@@ -320,13 +341,16 @@ def _preview(staging: RunStaging, rf: RowFile) -> tuple[int, list[str], list[dic
 
 def _csv(staging: RunStaging, rf: RowFile) -> Iterator[str]:
     """The step's chunks as one CSV, chunk by chunk; cells a spreadsheet would run get a leading ``'``."""
+    import pandas as pd
+
     header = True
     for frame in staging.iter_chunks(rf.step):
         if rf.only_failed:
             frame = _failed_only(frame)
         for column in frame.columns:
-            if frame[column].dtype == object:
-                frame[column] = neutralise_csv_injection(frame[column])[0].where(frame[column].notna(), None)
+            values = frame[column]
+            if pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
+                frame[column] = neutralise_csv_injection(values)[0].where(values.notna(), None)
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, header=header, quoting=csv.QUOTE_MINIMAL)
         header = False
