@@ -64,6 +64,7 @@ def test_merges_partial_reports_and_writes_the_file(make_context, staging_for, s
     assert 299 < out["duration_seconds"] < 400
     assert out["started_at"] == start.isoformat()
     assert out["steps"]["load"] == {"loaded_lists": ["L"]}, "step outputs without their report"
+    assert out["step_order"] == FORWARD_STEPS, "the DAG's order survives report.json's sorted keys"
     assert out["dag_id"] == "netsuite_contacts_to_acton"
     staging = staging_for(context)
     assert out["path"] == str(staging.path / "report.json")

@@ -69,3 +69,17 @@ def test_report_counts_and_steps_survive_odd_reports() -> None:
         ("report", "done", []),
     ]
     assert step_lines({"steps": ["not", "a", "dict"]}, FORWARD, "r", LINKS)[0]["step"] == "report"
+
+
+def test_steps_follow_the_dag_order_the_report_records() -> None:
+    report = {
+        "steps": {"commit": {}, "diff": {}, "extract": {}, "transform": {}},
+        "step_order": ["extract", "transform", "diff", "commit", "gone"],
+    }
+    assert [s["step"] for s in step_lines(report, FORWARD, "r", LINKS)] == [
+        "extract",
+        "transform",
+        "diff",
+        "commit",
+        "report",
+    ]

@@ -77,6 +77,7 @@ class RunReportOperator(SyncStepOperator):
                 step: {k: v for k, v in (out or {}).items() if k != "report"} or None
                 for step, out in steps.items()
             },
+            "step_order": list(steps),  # report.json's keys are sorted: the DAG's order, for readers
             "problems": self._problems(steps, context),
         }
         staging = self.staging(context)

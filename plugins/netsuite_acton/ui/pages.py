@@ -223,9 +223,12 @@ def sum_of(value: Mapping[str, Any]) -> float | int:
 
 def step_lines(report: Mapping[str, Any], dag_id: str, run_id: str, links: Links) -> list[dict[str, Any]]:
     """Each step of the run: what it handed on (counts, not paths), or that it failed; its log link."""
-    steps = report.get("steps")
+    steps = report.get("steps") if isinstance(report.get("steps"), Mapping) else {}
+    order = report.get("step_order")  # DAG order; reports written before it existed: as stored
+    names = [s for s in order if s in steps] if isinstance(order, list) else []
+    names += [s for s in steps if s not in names]
     out = []
-    for step, outputs in steps.items() if isinstance(steps, Mapping) else ():
+    for step, outputs in ((name, steps[name]) for name in names):
         if not isinstance(outputs, Mapping):
             counts: list[tuple[str, str]] = []
             status = "failed or not run"
