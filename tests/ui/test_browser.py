@@ -4,7 +4,8 @@ One Airflow home set up only as the README says (``airflow db migrate``, the two
 simple auth manager's default ``admin`` user and its generated password), one real run of the forward DAG
 against both sandboxes (``airflow dags test``), then one API server. The browser logs in through Airflow's
 own login page, finds "NetSuite ↔ Act-On" in Airflow's navigation, and checks that the charts, tables and
-the run page show what the run's report.json and Act-On say. The screenshots go to docs/img/ (docs/ui.md).
+the run page show what the run's report.json and Act-On say. Screenshots go to a temporary folder, or to
+``$NETSUITE_ACTON_SCREENSHOTS`` (``docs/img`` refreshes those docs/ui.md shows).
 
 Needs ``/usr/bin/chromium`` (Debian's ``chromium``) and the ``playwright`` package (requirements.txt;
 Playwright's own browser download is not used). Without them it skips with the reason; with ``CI`` set
@@ -46,7 +47,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-SCREENSHOTS = ROOT / "docs" / "img"
+#: Where the screenshots go: a temporary folder, so a test run never rewrites tracked files;
+#: ``NETSUITE_ACTON_SCREENSHOTS=docs/img`` refreshes the ones docs/ui.md shows.
+SCREENSHOTS_ENV = "NETSUITE_ACTON_SCREENSHOTS"
 FORWARD = "netsuite_contacts_to_acton"
 CONTACTS = 1500
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -157,8 +160,10 @@ def _no_address(text: str, where: str) -> None:
     assert found is None, f"an address on {where}"
 
 
-def test_login_nav_charts_tables_and_run_page(airflow_ui: dict[str, Any]) -> None:
+def test_login_nav_charts_tables_and_run_page(airflow_ui: dict[str, Any], tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots").resolve()
 
     base = airflow_ui["base"]
     report = _report(airflow_ui["home"])
@@ -166,7 +171,7 @@ def test_login_nav_charts_tables_and_run_page(airflow_ui: dict[str, Any]) -> Non
     in_acton = sum(int(item["count"]) for item in lists)
     loaded = sum(report["loaded_appended"].values()) + sum(report["loaded_updated"].values())
     assert loaded == in_acton > 0
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -217,7 +222,7 @@ def test_login_nav_charts_tables_and_run_page(airflow_ui: dict[str, Any]) -> Non
             assert glance.locator("#token [data-token-age]").count() == 1
             html = page.content()
             _no_address(html, "the overview")
-            page.screenshot(path=str(SCREENSHOTS / "ui-overview.png"), full_page=True)
+            page.screenshot(path=str(shots / "ui-overview.png"), full_page=True)
 
             # the run's page, from the table
             section.locator("table.runs a").first.click()
@@ -243,7 +248,7 @@ def test_login_nav_charts_tables_and_run_page(airflow_ui: dict[str, Any]) -> Non
                 == page.locator("a", has_text="the run in Airflow").get_attribute("href") + "/tasks/load"
             )
             page.screenshot(
-                path=str(SCREENSHOTS / "ui-run.png"),
+                path=str(shots / "ui-run.png"),
                 full_page=True,
                 clip={"x": 0, "y": 0, "width": 1440, "height": 1800},
             )
@@ -257,7 +262,7 @@ def test_login_nav_charts_tables_and_run_page(airflow_ui: dict[str, Any]) -> Non
             frame = page.frame_locator("iframe").first
             frame.locator(f"section#dag-{FORWARD}").wait_for(timeout=60_000)
             assert frame.locator(f"section#dag-{FORWARD}").get_attribute("data-total") == "1"
-            page.screenshot(path=str(SCREENSHOTS / "ui-in-airflow.png"))
+            page.screenshot(path=str(shots / "ui-in-airflow.png"))
             context.close()
         finally:
             browser.close()
