@@ -46,6 +46,7 @@ bench: install
 	$(PY) -m benchmarks.extract
 	$(PY) -m benchmarks.load
 	$(PY) -m benchmarks.push
+	$(PY) -m benchmarks.reverse_writes
 	$(PY) -m benchmarks.removals
 	$(PY) -m benchmarks.optouts
 	$(PY) -m benchmarks.forward_dag

@@ -5,6 +5,7 @@ mounts it, and Airflow's own auth manager (simple, with an admin, a user and a v
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -148,6 +149,8 @@ def auth_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     mp.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", ",".join(f"{r}1:{r}" for r in ROLES))
     mp.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
     mp.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(passwords))
+    # a signing key of the length RFC 7518 asks for HS512 (Airflow's generated default is shorter)
+    mp.setenv("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
     yield init_auth_manager()
     mp.undo()
 
