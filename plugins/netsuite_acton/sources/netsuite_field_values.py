@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -99,18 +99,14 @@ def push_field_values(hook: NetSuiteHook, to_push: pd.DataFrame) -> pd.DataFrame
     """One PATCH per record with all its fields; a frame of ``RESULT_COLUMNS``, one row per field."""
     parts = []
     for record_type, group in to_push.groupby("record_type", sort=True):
-        by_record = {rid: rows for rid, rows in group.groupby("record_id", sort=False)}
-        updates = [
-            (
-                rid,
-                {
-                    str(f): typed(str(v), str(t))
-                    for f, v, t in zip(rows["field_id"], rows["value"], rows["field_type"], strict=True)
-                },
-            )
-            for rid, rows in by_record.items()
-        ]
-        outcomes = pd.DataFrame([asdict(o) for o in hook.update_records(str(record_type), updates)])
+        bodies: dict[str, dict[str, Any]] = {}  # plain dicts: a frame per record would cost ~10 KB each
+        for rid, fid, value, kind in zip(
+            group["record_id"], group["field_id"], group["value"], group["field_type"], strict=True
+        ):
+            bodies.setdefault(str(rid), {})[str(fid)] = typed(str(value), str(kind))
+        outcomes = pd.DataFrame(
+            [asdict(o) for o in hook.update_records(str(record_type), list(bodies.items()))]
+        )
         written = group.loc[:, ["record_id", "field_id", "value"]].merge(
             outcomes.drop(columns="record_type"), on="record_id", how="left"
         )
