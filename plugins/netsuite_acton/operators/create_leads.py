@@ -12,7 +12,7 @@ a dry run plans (``leads_to_create/`` lists the addresses) and writes nothing to
 
 from __future__ import annotations
 
-import threading
+from collections import deque
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -222,14 +222,15 @@ class CreateLeadsOperator(NetSuiteStepOperator):
             subsidiary=plan.get("subsidiary"),
             timeout=timeout,
         )
-        rows = to_create.to_dict("records")
-        lock = threading.Lock()
+        rows = deque(to_create.to_dict("records"))
+        workers = min(hook.settings.max_concurrency, len(rows))
 
         def take() -> dict[str, Any] | None:
-            with lock:
-                return rows.pop(0) if rows else None
+            try:
+                return rows.popleft()  # atomic: the workers share the queue without a lock
+            except IndexError:
+                return None
 
-        workers = min(hook.settings.max_concurrency, len(rows))
         outcomes = list(
             read_in_parallel(take, lambda row: [creator.create(row)], workers, thread_name_prefix="lead")
         )
