@@ -1,14 +1,20 @@
-"""Helpers for the benchmarks: CPU and peak-RSS sampling, updating one section of docs/benchmarks.md."""
+"""Helpers for the benchmarks: CPU and peak-RSS sampling, updating one section of docs/benchmarks.md, the
+sandbox admin API and the sandbox's ready-made Airflow connection."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import psutil
+import requests
+
+from sandbox.launcher import sandbox_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
@@ -78,3 +84,15 @@ def update_doc_section(key: str, markdown: str, path: Path = BENCHMARKS_DOC) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def admin(base_url: str, method: str, route: str, **kwargs: Any) -> Any:
+    """One call to a sandbox's admin API (``/_sandbox/<route>``); its JSON, or None for an empty body."""
+    response = requests.request(method, f"{base_url}/_sandbox/{route}", timeout=60, **kwargs)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def use_connection(base_url: str, conn_id: str = "netsuite_default") -> None:
+    """``AIRFLOW_CONN_<conn_id>`` = the sandbox's ready-made connection (its whole budget)."""
+    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(sandbox_connection(base_url))

@@ -20,8 +20,6 @@ Writes its section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import platform
 import sys
 import tempfile
@@ -29,19 +27,18 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import psutil
 import requests
 
-from benchmarks.common import RssSampler, cpu_seconds, update_doc_section
+from benchmarks.common import RssSampler, admin, cpu_seconds, update_doc_section, use_connection
 from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.state import StateStore
 from netsuite_acton.sync.contract import CONTACT_RECORD
 from netsuite_acton.sync.scores import diff_scores, pushed_records
-from sandbox.launcher import SandboxProcess, sandbox_connection
+from sandbox.launcher import SandboxProcess
 
 CONN_ID = "netsuite_default"
 DOC_KEY = "netsuite-push"
@@ -136,18 +133,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.contacts < needed:
         parser.error(f"--contacts must be at least {needed:,} (records + sequential records)")
     return args
-
-
-def admin(base_url: str, method: str, route: str, **kwargs: Any) -> Any:
-    response = requests.request(method, f"{base_url}/_sandbox/{route}", timeout=60, **kwargs)
-    response.raise_for_status()
-    return response.json() if response.content else None
-
-
-def use_connection(base_url: str) -> None:
-    """``AIRFLOW_CONN_NETSUITE_DEFAULT`` = the sandbox's ready-made connection (its whole budget)."""
-    conn = sandbox_connection(base_url)
-    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
 
 
 def current_scores(hook: NetSuiteHook, count: int) -> pd.DataFrame:

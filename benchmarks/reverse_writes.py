@@ -26,7 +26,6 @@ Writes its section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -47,7 +46,7 @@ import pandas as pd
 import psutil
 import requests
 
-from benchmarks.common import RssSampler, cpu_seconds, update_doc_section
+from benchmarks.common import RssSampler, admin, cpu_seconds, update_doc_section, use_connection
 from netsuite_acton.client.parallel import read_in_parallel
 from netsuite_acton.hooks.netsuite import NetSuiteHook, RecordUpdateResult
 from netsuite_acton.operators.create_leads import RESULT_COLUMNS as LEAD_RESULT_COLUMNS
@@ -61,7 +60,7 @@ from netsuite_acton.sync.cleaning import canonical_email
 from netsuite_acton.sync.contract import CONTACT_RECORD
 from netsuite_acton.sync.field_values import FIELD_UPDATE_COLUMNS, typed
 from netsuite_acton.sync.leads import LEAD_COLUMNS, LeadPlan, lead_candidates, plan_leads
-from sandbox.launcher import SandboxProcess, sandbox_connection
+from sandbox.launcher import SandboxProcess
 
 CONN_ID = "netsuite_default"
 DOC_KEY = "reverse-writes"
@@ -259,18 +258,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.contacts < needed:
         parser.error(f"--contacts must be at least {needed:,} (records + naive records)")
     return args
-
-
-def admin(base_url: str, method: str, route: str, **kwargs: Any) -> Any:
-    response = requests.request(method, f"{base_url}/_sandbox/{route}", timeout=60, **kwargs)
-    response.raise_for_status()
-    return response.json() if response.content else None
-
-
-def use_connection(base_url: str) -> None:
-    """``AIRFLOW_CONN_NETSUITE_DEFAULT`` = the sandbox's ready-made connection (its whole budget)."""
-    conn = sandbox_connection(base_url)
-    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
 
 
 def fresh_hook() -> NetSuiteHook:
