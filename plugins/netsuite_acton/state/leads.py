@@ -190,21 +190,7 @@ class CreatedLeads:
     def record_failed(self, email: str, error: str, run_id: str, attempt: int) -> bool:
         """This run's claim ended without a record it knows of (refused, or outcome unknown): whoever
         claims the address next looks it up first. False when the claim was no longer ours."""
-        table = schema.created_leads
-        with self.engine.begin() as conn:
-            return (
-                conn.execute(
-                    sa.update(table)
-                    .where(
-                        table.c.email == email,
-                        table.c.status == CLAIMED,
-                        table.c.claimed_by == run_id,
-                        table.c.attempts == attempt,
-                    )
-                    .values(status=FAILED, last_error=error[:2000])
-                ).rowcount
-                == 1
-            )
+        return self._end_claim(email, run_id, attempt, status=FAILED, last_error=error[:2000])
 
     def release(self, email: str, run_id: str, attempt: int) -> bool:
         """End this run's claim without a lead: a NetSuite contact holds the address, none is needed.
@@ -212,21 +198,25 @@ class CreatedLeads:
         The row stays (status ``exists``) rather than being deleted: a run that planned the address
         before the contact appeared then takes it over *with a lookup* and finds the contact, instead of
         claiming it afresh and creating blindly. False when the claim was no longer ours."""
+        return self._end_claim(
+            email, run_id, attempt, status=EXISTS, last_error="a NetSuite contact holds the address"
+        )
+
+    def _end_claim(self, email: str, run_id: str, attempt: int, **values: Any) -> bool:
+        """Set ``values`` only while the row is still this run's claim (this attempt); whether it was."""
         table = schema.created_leads
         with self.engine.begin() as conn:
-            return (
-                conn.execute(
-                    sa.update(table)
-                    .where(
-                        table.c.email == email,
-                        table.c.status == CLAIMED,
-                        table.c.claimed_by == run_id,
-                        table.c.attempts == attempt,
-                    )
-                    .values(status=EXISTS, last_error="a NetSuite contact holds the address")
-                ).rowcount
-                == 1
+            result = conn.execute(
+                sa.update(table)
+                .where(
+                    table.c.email == email,
+                    table.c.status == CLAIMED,
+                    table.c.claimed_by == run_id,
+                    table.c.attempts == attempt,
+                )
+                .values(**values)
             )
+        return result.rowcount == 1
 
 
 def _utc_row(row: dict[str, Any]) -> dict[str, Any]:
