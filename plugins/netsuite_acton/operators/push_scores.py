@@ -83,6 +83,7 @@ class PushScoresOperator(NetSuiteStepOperator):
         import pandas as pd
 
         from netsuite_acton.sources.netsuite_field_values import RESULT_COLUMNS
+        from netsuite_acton.sync.frames import empty_frame
 
         parts = []
         for (record_type, field_id), group in to_push.groupby(["record_type", "field_id"], sort=True):
@@ -92,7 +93,7 @@ class PushScoresOperator(NetSuiteStepOperator):
             outcomes = hook.update_records(str(record_type), updates)
             frame = pd.DataFrame([asdict(o) for o in outcomes])
             parts.append(frame.assign(field_id=str(field_id), value=group["value"].to_numpy()))
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(RESULT_COLUMNS))
+        return pd.concat(parts, ignore_index=True) if parts else empty_frame(RESULT_COLUMNS)
 
     def _log_refused_fields(self, results: pd.DataFrame) -> None:
         """Each record NetSuite refused a field for, by id and code (never the value, never an address)."""

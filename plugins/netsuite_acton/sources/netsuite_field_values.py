@@ -20,6 +20,7 @@ from netsuite_acton.hooks.netsuite import NetSuiteHook
 from netsuite_acton.hooks.netsuite.suiteql import render, sql_extra_columns, sql_identifier, sql_int_list
 from netsuite_acton.sources.suiteql_templates import load_template
 from netsuite_acton.sync.field_values import typed
+from netsuite_acton.sync.frames import empty_frame
 
 #: Records per SuiteQL read (far below the page limit and the statement size).
 READ_BATCH: Final = 500
@@ -112,5 +113,5 @@ def push_field_values(hook: NetSuiteHook, to_push: pd.DataFrame) -> pd.DataFrame
         )
         parts.append(written.assign(record_type=str(record_type)))
     if not parts:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in RESULT_COLUMNS})
+        return empty_frame(RESULT_COLUMNS)
     return pd.concat(parts, ignore_index=True).loc[:, list(RESULT_COLUMNS)]

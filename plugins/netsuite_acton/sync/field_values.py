@@ -26,6 +26,7 @@ import pandas as pd
 
 from netsuite_acton.sync.cleaning import as_text, canonical_email
 from netsuite_acton.sync.contract import COMPANY_RECORD, CONTACT_RECORD, INDIVIDUAL_PREFIX
+from netsuite_acton.sync.frames import empty_frame
 
 FieldType = Literal["integer", "float", "text", "checkbox", "date"]
 Policy = Literal["always", "if_empty"]
@@ -118,7 +119,7 @@ class FieldResolution:
 
 
 def empty_field_updates() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in FIELD_UPDATE_COLUMNS})
+    return empty_frame(FIELD_UPDATE_COLUMNS)
 
 
 def resolve_fields(
@@ -179,11 +180,7 @@ def resolve_fields(
         )
         counts[f"field_updates:{spec.heading}"] = len(targets)
     update_frame = pd.concat(updates, ignore_index=True).astype(object) if updates else empty_field_updates()
-    refused_frame = (
-        pd.concat(refused, ignore_index=True)
-        if refused
-        else pd.DataFrame({name: pd.Series(dtype=object) for name in REFUSED_COLUMNS})
-    )
+    refused_frame = pd.concat(refused, ignore_index=True) if refused else empty_frame(REFUSED_COLUMNS)
     return FieldResolution(update_frame, refused_frame, counts)
 
 

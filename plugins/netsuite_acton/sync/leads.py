@@ -26,6 +26,7 @@ from netsuite_acton.sync.cleaning import (
     tidy_text,
     validate_emails,
 )
+from netsuite_acton.sync.frames import empty_frame
 from netsuite_acton.sync.quarantine import count_reasons, join_reasons, split_by_reasons
 
 #: A candidate: the canonical address and the values its lead gets (missing ones are None).
@@ -65,7 +66,7 @@ class LeadPlan:
 
 
 def empty_candidates() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in LEAD_COLUMNS})
+    return empty_frame(LEAD_COLUMNS)
 
 
 def lead_candidates(rows: pd.DataFrame, headings: Mapping[str, str]) -> LeadCandidates:

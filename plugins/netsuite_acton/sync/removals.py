@@ -18,6 +18,7 @@ from typing import Final
 import pandas as pd
 
 from netsuite_acton.errors import PermanentSyncError
+from netsuite_acton.sync.frames import empty_frame
 
 #: Why an address leaves a list (the run report counts removals per list and reason).
 STAGE_CHANGE: Final = "stage_change"  # the contact's company moved to a stage routed elsewhere
@@ -77,7 +78,7 @@ class RemovalPlan:
 
 
 def empty_plan() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in PLAN_COLUMNS})
+    return empty_frame(PLAN_COLUMNS)
 
 
 @dataclass(frozen=True)
